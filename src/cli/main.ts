@@ -1,0 +1,56 @@
+/** grove's command line: one subcommand per file, each a thin layer over the library. */
+import { runScore, SCORE_USAGE } from './score.js';
+import { runServe, SERVE_USAGE } from './serve.js';
+import { runPredict, PREDICT_USAGE } from './predict.js';
+import { runModels, MODELS_USAGE } from './models.js';
+import { UsageError } from './usage.js';
+
+const USAGE = `usage: grove <command> [options]
+
+commands:
+  serve    serve the model registry over gRPC
+  predict  send a CSV or JSON records to a running server
+  models   list a running server's models, versions and states
+  score    score a CSV with a model file (XGBoost JSON/UBJSON, LightGBM text), no server
+
+${SERVE_USAGE}
+${PREDICT_USAGE}
+${MODELS_USAGE}
+${SCORE_USAGE}`;
+
+export interface CliIO {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+const defaultIO: CliIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+
+/** Runs one CLI invocation and returns its exit code (0 ok, 1 failure, 2 usage error). */
+export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'score':
+        return await runScore(rest, io);
+      case 'serve':
+        return await runServe(rest, io);
+      case 'predict':
+        return await runPredict(rest, io);
+      case 'models':
+        return await runModels(rest, io);
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        io.stdout.write(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    io.stderr.write(`grove ${command ?? ''}: ${message.split('\n')[0]}\n`);
+    return err instanceof UsageError ? 2 : 1;
+  }
+}

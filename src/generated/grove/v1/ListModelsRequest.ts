@@ -1,0 +1,8 @@
+// Original file: proto/grove/v1/model.proto
+
+
+export interface ListModelsRequest {
+}
+
+export interface ListModelsRequest__Output {
+}

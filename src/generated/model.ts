@@ -1,0 +1,42 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from './google/protobuf/Timestamp.js';
+import type { GetModelRequest as _grove_v1_GetModelRequest, GetModelRequest__Output as _grove_v1_GetModelRequest__Output } from './grove/v1/GetModelRequest.js';
+import type { ListModelsRequest as _grove_v1_ListModelsRequest, ListModelsRequest__Output as _grove_v1_ListModelsRequest__Output } from './grove/v1/ListModelsRequest.js';
+import type { ListModelsResponse as _grove_v1_ListModelsResponse, ListModelsResponse__Output as _grove_v1_ListModelsResponse__Output } from './grove/v1/ListModelsResponse.js';
+import type { ModelInfo as _grove_v1_ModelInfo, ModelInfo__Output as _grove_v1_ModelInfo__Output } from './grove/v1/ModelInfo.js';
+import type { ModelServiceClient as _grove_v1_ModelServiceClient, ModelServiceDefinition as _grove_v1_ModelServiceDefinition } from './grove/v1/ModelService.js';
+import type { ReloadRequest as _grove_v1_ReloadRequest, ReloadRequest__Output as _grove_v1_ReloadRequest__Output } from './grove/v1/ReloadRequest.js';
+import type { ReloadResponse as _grove_v1_ReloadResponse, ReloadResponse__Output as _grove_v1_ReloadResponse__Output } from './grove/v1/ReloadResponse.js';
+import type { ReloadResult as _grove_v1_ReloadResult, ReloadResult__Output as _grove_v1_ReloadResult__Output } from './grove/v1/ReloadResult.js';
+import type { VersionInfo as _grove_v1_VersionInfo, VersionInfo__Output as _grove_v1_VersionInfo__Output } from './grove/v1/VersionInfo.js';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  google: {
+    protobuf: {
+      Timestamp: MessageTypeDefinition<_google_protobuf_Timestamp, _google_protobuf_Timestamp__Output>
+    }
+  }
+  grove: {
+    v1: {
+      GetModelRequest: MessageTypeDefinition<_grove_v1_GetModelRequest, _grove_v1_GetModelRequest__Output>
+      ListModelsRequest: MessageTypeDefinition<_grove_v1_ListModelsRequest, _grove_v1_ListModelsRequest__Output>
+      ListModelsResponse: MessageTypeDefinition<_grove_v1_ListModelsResponse, _grove_v1_ListModelsResponse__Output>
+      ModelInfo: MessageTypeDefinition<_grove_v1_ModelInfo, _grove_v1_ModelInfo__Output>
+      /**
+       * Registry administration: what is loaded, and reloading from disk.
+       */
+      ModelService: SubtypeConstructor<typeof grpc.Client, _grove_v1_ModelServiceClient> & { service: _grove_v1_ModelServiceDefinition }
+      ReloadRequest: MessageTypeDefinition<_grove_v1_ReloadRequest, _grove_v1_ReloadRequest__Output>
+      ReloadResponse: MessageTypeDefinition<_grove_v1_ReloadResponse, _grove_v1_ReloadResponse__Output>
+      ReloadResult: MessageTypeDefinition<_grove_v1_ReloadResult, _grove_v1_ReloadResult__Output>
+      VersionInfo: MessageTypeDefinition<_grove_v1_VersionInfo, _grove_v1_VersionInfo__Output>
+    }
+  }
+}
+

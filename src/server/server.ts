@@ -1,0 +1,126 @@
+/**
+ * The grove gRPC server: wires the registry and services to grpc-js, health and reflection,
+ * and owns the lifecycle (start -> serving -> draining -> stopped).
+ */
+import * as grpc from '@grpc/grpc-js';
+import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
+import { ReflectionService } from '@grpc/reflection';
+import type { Logger } from 'pino';
+import { Registry } from '../registry/registry.js';
+import { PredictService, type PredictLimits } from '../service/predict.js';
+import { loadGroveProto, loadPackageDefinition } from './proto.js';
+import { predictionHandlers } from './prediction-handlers.js';
+import { modelHandlers } from './model-handlers.js';
+import { ServerState } from './state.js';
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  modelRoot: string;
+  engine: 'native' | 'reference';
+  maxMessageBytes: number;
+  maxRows: number;
+  pollIntervalMs: number;
+  /** How long shutdown waits for in-flight requests before cancelling them. */
+  drainTimeoutMs: number;
+  logger: Logger;
+}
+
+/** Health service name for the server as a whole (besides the empty name, which means the same). */
+export const OVERALL_SERVICE = 'grove.v1.PredictionService';
+
+export class GroveServer {
+  readonly state = new ServerState();
+  readonly registry: Registry;
+  readonly health = new HealthImplementation({ '': 'NOT_SERVING', [OVERALL_SERVICE]: 'NOT_SERVING' });
+  #server: grpc.Server;
+  #port = 0;
+  #knownModels = new Set<string>();
+
+  constructor(private readonly config: ServerConfig) {
+    const logger = config.logger;
+    this.registry = new Registry({ root: config.modelRoot, logger, engine: config.engine, pollIntervalMs: config.pollIntervalMs });
+    const limits: PredictLimits = { maxRows: config.maxRows, asyncRows: 256 };
+    const service = new PredictService(this.registry, limits);
+    this.#server = new grpc.Server({
+      'grpc.max_receive_message_length': config.maxMessageBytes,
+      'grpc.max_send_message_length': config.maxMessageBytes,
+    });
+    const def = loadPackageDefinition();
+    const proto = loadGroveProto(def);
+    this.#server.addService(proto.grove.v1.PredictionService.service, predictionHandlers(service, this.state, logger));
+    this.#server.addService(proto.grove.v1.ModelService.service, modelHandlers(this.registry, logger));
+    this.health.addToServer(this.#server);
+    new ReflectionService(def).addToServer(this.#server);
+    this.registry.on('change', () => this.#updateHealth());
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  /** Health: SERVING per model with a ready version; overall SERVING while serving and anything is loaded. */
+  #updateHealth(): void {
+    const serving = this.state.phase === 'serving';
+    const names = new Set(this.registry.listModels().map((m) => m.name));
+    for (const name of names) {
+      this.health.setStatus(name, serving && this.registry.hasReadyVersion(name) ? 'SERVING' : 'NOT_SERVING');
+    }
+    for (const gone of this.#knownModels) if (!names.has(gone)) this.health.setStatus(gone, 'NOT_SERVING');
+    this.#knownModels = names;
+    const overall: ServingStatus = serving && this.registry.hasReadyVersion() ? 'SERVING' : 'NOT_SERVING';
+    this.health.setStatus('', overall);
+    this.health.setStatus(OVERALL_SERVICE, overall);
+  }
+
+  /** Loads the registry, binds the port and starts serving. Returns the bound port. */
+  async start(): Promise<number> {
+    const { logger, host, port } = this.config;
+    const outcomes = await this.registry.start();
+    for (const o of outcomes) {
+      if (o.outcome === 'failed') logger.warn({ model: o.name, version: o.version, reason: o.reason }, 'version refused');
+    }
+    this.#port = await new Promise<number>((resolve, reject) => {
+      this.#server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+        err ? reject(err) : resolve(bound),
+      );
+    });
+    this.state.phase = 'serving';
+    this.#updateHealth();
+    const loaded = this.registry.listModels().flatMap((m) => m.versions.filter((v) => v.state === 'ready').map((v) => `${m.name}/${v.version}`));
+    logger.info({ host, port: this.#port, models: loaded }, 'grove serving');
+    return this.#port;
+  }
+
+  /**
+   * Graceful stop: health NOT_SERVING, refuse new requests, let in-flight ones finish (up to the
+   * drain timeout), then close the transport and release every model.
+   */
+  async shutdown(): Promise<void> {
+    if (this.state.phase === 'draining' || this.state.phase === 'stopped') return;
+    const { logger, drainTimeoutMs } = this.config;
+    this.state.phase = 'draining';
+    this.#updateHealth();
+    logger.info({ inFlight: this.state.inFlight }, 'draining');
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      this.state.idle().then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), drainTimeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) logger.warn({ inFlight: this.state.inFlight }, 'drain timeout: cancelling remaining requests');
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        this.#server.forceShutdown();
+        resolve();
+      }, timedOut ? 0 : 2000);
+      this.#server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+    await this.registry.close();
+    this.state.phase = 'stopped';
+    logger.info('stopped');
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The prediction service: request -> validate -> encode -> score -> response, independent of gRPC.
+ *
+ * The version is acquired as a lease for the duration of the request, so a reload that swaps or
+ * removes it lets this request finish on the version it started on.
+ */
+import { randomUUID } from 'node:crypto';
+import { GroveError, type FieldViolation } from '../errors.js';
+import type { Registry } from '../registry/registry.js';
+import { recordsToMatrix, type RawRecord } from './records.js';
+
+export type PredictInput =
+  | { kind: 'records'; records: readonly RawRecord[] }
+  | { kind: 'dense'; rows: number; cols: number; values: ArrayLike<number> };
+
+export interface PredictCall {
+  model: string;
+  /** '' = default version; a number pins a version; other text = label. */
+  version: string;
+  requestId: string;
+  routingKey: string;
+  input: PredictInput | null;
+  partial: boolean;
+  outputMargin: boolean;
+  /** Aborted when the client cancels or the deadline passes: the request is then not scored. */
+  signal?: CancelSignal;
+}
+
+export interface PredictResult {
+  model: string;
+  version: number;
+  requestId: string;
+  rows: number;
+  numOutputs: number;
+  values: Float64Array;
+  errors: FieldViolation[];
+  role: 'live' | 'pinned';
+}
+
+export interface PredictLimits {
+  /** Most rows one request may carry (RESOURCE_EXHAUSTED beyond). */
+  maxRows: number;
+  /** Batches of at least this many rows are scored off the event loop. */
+  asyncRows: number;
+}
+
+export const DEFAULT_LIMITS: PredictLimits = { maxRows: 100_000, asyncRows: 256 };
+
+/** The part of AbortSignal the service reads: cheap to implement per request without timers. */
+export interface CancelSignal {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+}
+
+function checkAborted(signal: CancelSignal | undefined): void {
+  if (signal?.aborted) {
+    const reason: unknown = signal.reason;
+    if (reason instanceof GroveError) throw reason;
+    throw new GroveError('CANCELLED', 'request cancelled before it was scored');
+  }
+}
+
+function inputRows(input: PredictInput): number {
+  return input.kind === 'records' ? input.records.length : input.rows;
+}
+
+export class PredictService {
+  constructor(
+    private readonly registry: Registry,
+    private readonly limits: PredictLimits = DEFAULT_LIMITS,
+  ) {}
+
+  async predict(call: PredictCall): Promise<PredictResult> {
+    const requestId = call.requestId || randomUUID();
+    if (!call.model) throw new GroveError('INVALID_ARGUMENT', 'model is required', [{ row: null, field: 'model', reason: 'empty' }]);
+    if (!call.input) {
+      throw new GroveError('INVALID_ARGUMENT', 'input is required: records or dense', [{ row: null, field: 'input', reason: 'not set' }]);
+    }
+    const rows = inputRows(call.input);
+    if (rows > this.limits.maxRows) {
+      throw new GroveError('RESOURCE_EXHAUSTED', `request has ${rows} rows; the limit is ${this.limits.maxRows}`);
+    }
+    checkAborted(call.signal);
+    const lease = this.registry.acquire(call.model, call.version);
+    try {
+      const { model, version, name } = lease.served;
+      const ir = model.ir;
+      let x: Float64Array;
+      let violations: FieldViolation[] = [];
+      let invalidRows = new Set<number>();
+      if (call.input.kind === 'dense') {
+        const { cols, values } = call.input;
+        if (cols !== model.numFeatures) {
+          throw new GroveError('INVALID_ARGUMENT', `dense input has ${cols} columns; ${name} v${version} takes ${model.numFeatures} features`, [
+            { row: null, field: 'dense.cols', reason: `expected ${model.numFeatures}, got ${cols}` },
+          ]);
+        }
+        if (values.length !== rows * cols) {
+          throw new GroveError('INVALID_ARGUMENT', `dense input holds ${values.length} values; ${rows} rows x ${cols} columns need ${rows * cols}`, [
+            { row: null, field: 'dense.values', reason: `expected ${rows * cols} values, got ${values.length}` },
+          ]);
+        }
+        x = values instanceof Float64Array ? values : Float64Array.from(values);
+      } else {
+        const enc = recordsToMatrix(ir, call.input.records);
+        x = enc.x;
+        violations = enc.violations;
+        invalidRows = enc.invalidRows;
+      }
+      if (violations.length > 0 && !call.partial) {
+        throw new GroveError('INVALID_ARGUMENT', `${invalidRows.size} of ${rows} rows are invalid`, violations);
+      }
+      checkAborted(call.signal);
+      const opts = { outputMargin: call.outputMargin };
+      const values = rows >= this.limits.asyncRows ? await model.predictAsync(x, rows, opts) : model.predict(x, rows, opts);
+      const width = call.outputMargin ? model.numMargins : model.numOutputs;
+      for (const r of invalidRows) values.fill(NaN, r * width, (r + 1) * width);
+      return {
+        model: name,
+        version,
+        requestId,
+        rows,
+        numOutputs: width,
+        values,
+        errors: violations,
+        role: call.version ? 'pinned' : 'live',
+      };
+    } finally {
+      lease.release();
+    }
+  }
+}
