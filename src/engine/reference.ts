@@ -135,6 +135,17 @@ function linearMargins(ir: LinearIR, x: ArrayLike<number>, rows: number): Float6
   const k = ir.numMargins;
   const nf = ir.numFeatures;
   const out = new Float64Array(rows * k);
+  if (ir.rule === 'float64') {
+    for (let r = 0; r < rows; r++) {
+      const off = r * nf;
+      for (let j = 0; j < k; j++) {
+        let sum = ir.baseScore[j] + ir.bias[j];
+        for (let f = 0; f < nf; f++) sum += x[off + f] * ir.weights[f * k + j];
+        out[r * k + j] = sum;
+      }
+    }
+    return out;
+  }
   for (let r = 0; r < rows; r++) {
     const off = r * nf;
     for (let j = 0; j < k; j++) {

@@ -31,7 +31,9 @@ export type SplitRule =
    * code < 0 -> right; bit set in the node's bitset -> LEFT; beyond the bitset -> right.
    * Accumulation in double from 0 (base scores are 0), trees in index order.
    */
-  | 'lightgbm';
+  | 'lightgbm'
+  /** No splits: grove's own linear models, plain double arithmetic (never valid for a forest). */
+  | 'float64';
 
 /** Per-node flag bits (nodes.flags). */
 export const NODE_DEFAULT_LEFT = 1;
@@ -86,8 +88,8 @@ export type OutputTransform =
 
 /** Fields shared by every model kind. */
 export interface ModelCommon {
-  /** Which library wrote the file. */
-  format: 'xgboost' | 'lightgbm';
+  /** Which library wrote the file ('grove-linear': grove's linear model JSON, see formats/linear.ts). */
+  format: 'xgboost' | 'lightgbm' | 'grove-linear';
   /** e.g. "XGBoost 3.4.1 JSON", "LightGBM v4 text": for status pages and error messages. */
   formatDetail: string;
   /** The objective string as the library wrote it, e.g. "binary:logistic", "multiclass num_class:4". */
@@ -158,8 +160,11 @@ export interface ForestIR extends ModelCommon {
 }
 
 /**
- * XGBoost gblinear: margin[k] = fround(bias[k] + base[k]) + sum_j x[j] * weights[j * numMargins + k] in float32,
- * missing (NaN) features contribute nothing.
+ * Linear models.
+ *  - rule 'xgboost' (gblinear): margin[k] = fround(bias[k] + base[k]) + sum_j x[j] * weights[j * numMargins + k]
+ *    in float32, missing (NaN) features contribute nothing.
+ *  - rule 'float64' (grove-linear): margin[k] = (base[k] + bias[k]) + sum_j x[j] * weights[j * numMargins + k]
+ *    in double, features in order; a missing feature makes the margin NaN (pipelines impute before this).
  */
 export interface LinearIR extends ModelCommon {
   kind: 'linear';

@@ -7,8 +7,9 @@ import { gunzipSync } from 'node:zlib';
 import { ModelFormatError, type ModelIR } from './ir.js';
 import { readLightGBMText } from './lightgbm.js';
 import { readXGBoostJson, readXGBoostUbjson } from './xgboost.js';
+import { looksLikeGroveLinear, readGroveLinear } from './linear.js';
 
-export type DetectedFormat = 'xgboost-json' | 'xgboost-ubjson' | 'lightgbm-text';
+export type DetectedFormat = 'xgboost-json' | 'xgboost-ubjson' | 'lightgbm-text' | 'grove-linear';
 
 /** Refuse to even look at files larger than this (a 1,000-tree depth-8 JSON model is ~30 MB). */
 export const MAX_MODEL_BYTES = 2 * 1024 * 1024 * 1024 - 1;
@@ -28,7 +29,10 @@ export function detectFormat(bytes: Uint8Array, file: string): DetectedFormat {
     let j = i + 1;
     while (j < bytes.length && isSpace(bytes[j])) j++;
     const next = bytes[j];
-    if (j > i + 1 || next === 0x22 || next === 0x7d) return 'xgboost-json';
+    if (j > i + 1 || next === 0x22 || next === 0x7d) {
+      const head = Buffer.from(bytes.subarray(i, Math.min(bytes.length, i + 200))).toString('utf8');
+      return looksLikeGroveLinear(head) ? 'grove-linear' : 'xgboost-json';
+    }
     return 'xgboost-ubjson';
   }
   const head = Buffer.from(bytes.subarray(i, Math.min(bytes.length, i + 64))).toString('latin1');
@@ -36,7 +40,7 @@ export function detectFormat(bytes: Uint8Array, file: string): DetectedFormat {
   throw new ModelFormatError(
     file,
     '',
-    'not a model format grove reads (expected XGBoost JSON or UBJSON, or LightGBM text)',
+    'not a model format grove reads (expected XGBoost JSON or UBJSON, LightGBM text, or grove-linear JSON)',
   );
 }
 
@@ -55,6 +59,8 @@ export function readModelBytes(input: Uint8Array, file: string): ModelIR {
       return readXGBoostJson(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), file);
     case 'xgboost-ubjson':
       return readXGBoostUbjson(bytes, file);
+    case 'grove-linear':
+      return readGroveLinear(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), file);
     case 'lightgbm-text':
       return readLightGBMText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), file);
   }

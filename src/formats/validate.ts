@@ -56,6 +56,7 @@ function checkCommon(m: ModelIR, file: string): void {
 
 function checkForest(m: ForestIR, file: string): void {
   const { trees, nodes } = m;
+  if (m.rule !== 'xgboost' && m.rule !== 'lightgbm') fail(file, 'model', `split rule '${m.rule}' is not a tree rule`);
   if (!Number.isInteger(trees.count) || trees.count < 0 || trees.count > LIMITS.maxTrees) {
     fail(file, 'model', `number of trees ${trees.count} is not in [0, ${LIMITS.maxTrees}]`);
   }

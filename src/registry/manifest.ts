@@ -21,7 +21,7 @@ import { formatIssues } from './schema-errors.js';
 export const MANIFEST_FILE = 'manifest.json';
 export const MANIFEST_SCHEMA_VERSION = 1;
 
-export const MODEL_FORMATS = ['xgboost-json', 'xgboost-ubjson', 'lightgbm-text'] as const;
+export const MODEL_FORMATS = ['xgboost-json', 'xgboost-ubjson', 'lightgbm-text', 'grove-linear'] as const;
 export type ManifestFormat = (typeof MODEL_FORMATS)[number];
 
 /** Why a path named in a manifest is not acceptable, or null when it is a plain relative path inside the bundle. */
