@@ -121,12 +121,12 @@ describe('refusing a bad bundle', () => {
     expect(err.message).toBe('expected.csv: expected file named in manifest.json does not exist');
   });
 
-  it('a pipeline file that exists is accepted and recorded (applied in a later issue)', async () => {
+  it('a pipeline file that is not a fitted pipeline is refused at build, naming the file', async () => {
     const dir = installBundle(root, 'm', 1, 'xgb-regression', (m) => (m.pipeline = 'pipeline.json'));
     writeFileSync(join(dir, 'pipeline.json'), '{}');
-    const loaded = await loadBundle(dir, { name: 'm', version: 1 }, { engine: 'reference' });
-    expect(loaded.manifest.pipeline).toBe('pipeline.json');
-    loaded.model.dispose();
+    const err = await refusal(dir);
+    expect(err.step).toBe('build');
+    expect(err.message).toMatch(/^pipeline\.json: /);
   });
 
   it('a declared format that is not what the artifact holds', async () => {

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry, type ReloadOutcome } from '../src/registry/registry.js';
+import { recordsFromCsv } from '../src/pipeline/index.js';
 import { encodeRows } from '../src/formats/encode.js';
 import { withinTolerance } from '../src/registry/bundle.js';
 import { readCsv, readExpected } from './helpers/fixtures.js';
@@ -48,11 +49,14 @@ describe('bundled models (./models)', () => {
       for (const v of m.versions) {
         const lease = registry.acquire(m.name, String(v.version));
         try {
-          const { model, manifest, dir } = lease.served;
+          const { model, scorer, manifest, dir } = lease.served;
           const samples = readCsv(join(dir, manifest.self_check.samples));
           const want = readExpected(join(dir, manifest.self_check.expected));
-          const x = encodeRows(model.ir, samples.header, samples.rows);
-          const got = await model.predictAsync(x, samples.rows.length, { outputMargin: manifest.self_check.output_margin ?? false });
+          // Versions with a feature pipeline take raw records; the others match columns by name.
+          const x = scorer.pipeline
+            ? scorer.encode(recordsFromCsv(samples.header, samples.rows)).x
+            : encodeRows(model.ir, samples.header, samples.rows);
+          const got = await scorer.predictAsync(x, samples.rows.length, { outputMargin: manifest.self_check.output_margin ?? false });
           expect(got.length).toBe(want.values.length);
           got.forEach((g, i) =>
             expect(withinTolerance(g, want.values[i], manifest.self_check.rel_tol, manifest.self_check.abs_tol), `${m.name}/${v.version} value ${i}`).toBe(true),

@@ -3,6 +3,9 @@ import { runScore, SCORE_USAGE } from './score.js';
 import { runServe, SERVE_USAGE } from './serve.js';
 import { runPredict, PREDICT_USAGE } from './predict.js';
 import { runModels, MODELS_USAGE } from './models.js';
+import { runTrain, TRAIN_USAGE } from './train.js';
+import { runRoute, ROUTE_USAGE } from './route.js';
+import { runValidate, VALIDATE_USAGE } from './validate.js';
 import { UsageError } from './usage.js';
 
 const USAGE = `usage: grove <command> [options]
@@ -12,6 +15,9 @@ commands:
   predict  send a CSV or JSON records to a running server
   models   list a running server's models, versions and states
   score    score a CSV with a model file (XGBoost JSON/UBJSON, LightGBM text), no server
+  route    change a model's routing: candidate, shadow, canary, promote, rollback, off
+  validate lint a model bundle and run its self-check
+  train    train a house-price model version into a registry bundle
 
 ${SERVE_USAGE}
 ${PREDICT_USAGE}
@@ -39,6 +45,12 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         return await runPredict(rest, io);
       case 'models':
         return await runModels(rest, io);
+      case 'train':
+        return await runTrain(rest, io);
+      case 'route':
+        return await runRoute(rest, io);
+      case 'validate':
+        return await runValidate(rest, io);
       case undefined:
       case '-h':
       case '--help':

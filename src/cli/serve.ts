@@ -7,11 +7,14 @@ import type { CliIO } from './main.js';
 
 export const SERVE_USAGE = `grove serve [--host H] [--port P] [--models DIR] [--engine native|reference]
             [--max-message-bytes N] [--max-rows N] [--poll-interval SECONDS] [--drain-timeout SECONDS]
-            [--log-level trace|debug|info|warn|error]
+            [--log-level trace|debug|info|warn|error] [--prediction-log URL|none] [--no-log-inputs]
+            [--log-retention-days N] [--shadow-queue-rows N]
 
   Every flag can also come from the environment: GROVE_HOST (default 0.0.0.0), GROVE_PORT (50051),
   GROVE_MODELS (./models), GROVE_ENGINE (native), GROVE_MAX_MESSAGE_BYTES (67108864),
-  GROVE_MAX_ROWS (100000), GROVE_POLL_INTERVAL (0 = off), GROVE_DRAIN_TIMEOUT (30), GROVE_LOG_LEVEL (info).
+  GROVE_MAX_ROWS (100000), GROVE_POLL_INTERVAL (0 = off), GROVE_DRAIN_TIMEOUT (30), GROVE_LOG_LEVEL (info),
+  GROVE_PREDICTION_LOG (sqlite:./var/predictions.sqlite; or postgres://user:pass@host:port/db, or none),
+  GROVE_LOG_INPUTS (true), GROVE_LOG_RETENTION_DAYS (0 = keep), GROVE_SHADOW_QUEUE_ROWS (10000).
   Flags win over the environment.
 `;
 
@@ -32,13 +35,20 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv): Omit<Ser
         'poll-interval': { type: 'string' },
         'drain-timeout': { type: 'string' },
         'log-level': { type: 'string' },
+        'prediction-log': { type: 'string' },
+        'no-log-inputs': { type: 'boolean' },
+        'log-retention-days': { type: 'string' },
+        'shadow-queue-rows': { type: 'string' },
       },
       strict: true,
     }).values;
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const pick = (flag: keyof typeof values, envName: string): string | undefined => (values[flag] as string | undefined) ?? env[envName];
+  const pick = (flag: keyof typeof values, envName: string): string | undefined => {
+    const v = values[flag];
+    return (typeof v === 'string' ? v : undefined) ?? env[envName];
+  };
   const engine = pick('engine', 'GROVE_ENGINE') ?? 'native';
   if (engine !== 'native' && engine !== 'reference') throw new UsageError(`--engine must be native or reference, got '${engine}'`);
   const logLevel = pick('log-level', 'GROVE_LOG_LEVEL') ?? 'info';
@@ -54,6 +64,10 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv): Omit<Ser
     maxRows: intFlag('max-rows', pick('max-rows', 'GROVE_MAX_ROWS'), 1) ?? 100_000,
     pollIntervalMs: (intFlag('poll-interval', pick('poll-interval', 'GROVE_POLL_INTERVAL')) ?? 0) * 1000,
     drainTimeoutMs: (intFlag('drain-timeout', pick('drain-timeout', 'GROVE_DRAIN_TIMEOUT')) ?? 30) * 1000,
+    predictionLog: pick('prediction-log', 'GROVE_PREDICTION_LOG') ?? 'sqlite:./var/predictions.sqlite',
+    logInputs: values['no-log-inputs'] ? false : env.GROVE_LOG_INPUTS !== 'false',
+    logRetentionDays: intFlag('log-retention-days', pick('log-retention-days', 'GROVE_LOG_RETENTION_DAYS')) ?? 0,
+    shadowQueueRows: intFlag('shadow-queue-rows', pick('shadow-queue-rows', 'GROVE_SHADOW_QUEUE_ROWS'), 1) ?? 10_000,
     logLevel: logLevel as Level,
   };
 }

@@ -20,6 +20,8 @@ import { detectFormat, readModelBytes, MAX_MODEL_BYTES, type DetectedFormat } fr
 import { encodeRows, MISSING_TOKENS, parseNumber } from '../formats/encode.js';
 import type { ModelIR } from '../formats/ir.js';
 import { BundleError, MANIFEST_FILE, parseManifest, type Manifest } from './manifest.js';
+import { compilePipeline, parsePipeline, recordsFromCsv } from '../pipeline/index.js';
+import { VersionScorer } from './version-scorer.js';
 
 export type LoadStep = 'read' | 'validate' | 'build' | 'warm-up' | 'self-check';
 
@@ -166,6 +168,8 @@ export interface ValidatedBundle {
   detectedFormat: DetectedFormat;
   samples: string;
   expected: string;
+  /** pipeline.json text, when the manifest names one. */
+  pipeline: string | null;
 }
 
 /** read + validate: throws LoadError('read' | 'validate'). */
@@ -196,7 +200,7 @@ export async function readBundle(dir: string, expect: { name: string; version: n
     return f.bytes;
   };
   const artifact = need('artifact');
-  if (manifest.pipeline !== undefined) need('pipeline');
+  const pipeline = manifest.pipeline !== undefined ? need('pipeline').toString('utf8') : null;
   const samples = need('samples').toString('utf8');
   const expected = need('expected').toString('utf8');
 
@@ -224,6 +228,7 @@ export async function readBundle(dir: string, expect: { name: string; version: n
     detectedFormat,
     samples,
     expected,
+    pipeline,
   };
 }
 
@@ -251,18 +256,37 @@ export function expectedHeader(count: number, prefix = 'prediction'): string[] {
   return count === 1 ? [prefix] : Array.from({ length: count }, (_, i) => `${prefix}_${i}`);
 }
 
-/** Reads samples.csv (encoded in model feature order) and expected.csv (checked against the model's outputs). */
-export function readSelfCheckData(ir: ModelIR, manifest: Manifest, samplesText: string, expectedText: string): SelfCheckData {
+/**
+ * Reads samples.csv and expected.csv. Samples are raw rows: through the version's pipeline when it
+ * has one (every violation is an error here: research's samples must be valid), else matched to the
+ * model's features by name as `grove score` does.
+ */
+export function readSelfCheckData(
+  ir: ModelIR,
+  manifest: Manifest,
+  samplesText: string,
+  expectedText: string,
+  scorer?: VersionScorer,
+): SelfCheckData {
   const sc = manifest.self_check;
   const sampleRecords = parseCsvText(samplesText, sc.samples);
   if (sampleRecords.length < 2) throw new BundleError(`${sc.samples}: no data rows (the self-check needs at least one)`);
   const header = sampleRecords[0].map((h) => h.trim());
   const rows = sampleRecords.slice(1);
   let x: Float64Array;
-  try {
-    x = encodeRows(ir, header, rows, 1);
-  } catch (err) {
-    throw new BundleError(`${sc.samples}: ${(err as Error).message}`);
+  if (scorer?.pipeline) {
+    const enc = scorer.encode(recordsFromCsv(header, rows));
+    if (enc.violations.length > 0) {
+      const v = enc.violations[0];
+      throw new BundleError(`${sc.samples}: row ${(v.row ?? 0) + 1}, ${v.field}: ${v.reason} (${enc.violations.length} violations)`);
+    }
+    x = enc.x;
+  } else {
+    try {
+      x = encodeRows(ir, header, rows, 1);
+    } catch (err) {
+      throw new BundleError(`${sc.samples}: ${(err as Error).message}`);
+    }
   }
 
   const count = sc.output_margin ? ir.numMargins : ir.numOutputs;
@@ -349,6 +373,8 @@ export interface LoadBundleOptions {
 export interface LoadedBundle {
   manifest: Manifest;
   model: Model;
+  /** The model behind its pipeline and output stage: what serves requests. */
+  scorer: VersionScorer;
   fingerprint: string;
   detectedFormat: DetectedFormat;
   sampleRows: number;
@@ -376,17 +402,29 @@ export async function loadBundle(
   } catch (err) {
     throw new LoadError('build', (err as Error).message, { cause: err });
   }
-  let data: SelfCheckData;
-  try {
-    data = readSelfCheckData(ir, manifest, bundle.samples, bundle.expected);
-  } catch (err) {
-    throw new LoadError('validate', (err as Error).message, { cause: err });
-  }
   let model: Model;
   try {
     model = modelFromIR(ir, { engine: opts.engine ?? 'native' });
   } catch (err) {
     throw new LoadError('build', `engine: ${(err as Error).message}`, { cause: err });
+  }
+  let scorer: VersionScorer;
+  let data: SelfCheckData;
+  try {
+    try {
+      const pipeline = bundle.pipeline === null ? null : compilePipeline(parsePipeline(bundle.pipeline, manifest.pipeline ?? 'pipeline.json'));
+      scorer = new VersionScorer(model, pipeline);
+    } catch (err) {
+      throw new LoadError('build', `${manifest.pipeline ?? 'pipeline'}: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      data = readSelfCheckData(ir, manifest, bundle.samples, bundle.expected, scorer);
+    } catch (err) {
+      throw new LoadError('validate', (err as Error).message, { cause: err });
+    }
+  } catch (err) {
+    model.dispose();
+    throw err;
   }
   const t2 = performance.now();
 
@@ -397,13 +435,13 @@ export async function loadBundle(
     try {
       const rounds = Math.max(0, Math.floor(opts.warmupRounds ?? 2));
       for (let i = 0; i < rounds; i++) {
-        model.predict(data.x, data.rows, predictOpts);
-        await model.predictAsync(data.x, data.rows, predictOpts);
+        scorer.predict(data.x, data.rows, predictOpts);
+        await scorer.predictAsync(data.x, data.rows, predictOpts);
       }
       t3 = performance.now();
       step = 'self-check';
-      const sync = model.predict(data.x, data.rows, predictOpts);
-      const asyncOut = await model.predictAsync(data.x, data.rows, predictOpts);
+      const sync = scorer.predict(data.x, data.rows, predictOpts);
+      const asyncOut = await scorer.predictAsync(data.x, data.rows, predictOpts);
       const problem =
         compareOutputs(sync, data, manifest.self_check, `self-check against ${manifest.self_check.expected}`) ??
         compareOutputs(asyncOut, data, manifest.self_check, `self-check (async) against ${manifest.self_check.expected}`);
@@ -418,6 +456,7 @@ export async function loadBundle(
     return {
       manifest,
       model,
+      scorer,
       fingerprint: bundle.fingerprint,
       detectedFormat: bundle.detectedFormat,
       sampleRows: data.rows,

@@ -20,6 +20,7 @@ import type { Logger } from 'pino';
 import { GroveError } from '../errors.js';
 import type { EngineName, Model } from '../model.js';
 import { Fingerprinter, LoadError, loadBundle } from './bundle.js';
+import type { VersionScorer } from './version-scorer.js';
 import type { Manifest } from './manifest.js';
 import {
   aspiredVersions,
@@ -37,6 +38,8 @@ export interface ServedVersion {
   readonly name: string;
   readonly version: number;
   readonly model: Model;
+  /** Pipeline + model + output stage: how requests to this version are scored. */
+  readonly scorer: VersionScorer;
   readonly manifest: Manifest;
   readonly dir: string;
   readonly fingerprint: string;
@@ -99,6 +102,11 @@ export interface RegistryOptions {
    * asked at every reload of the model.
    */
   pinnedVersions?: (model: string) => readonly number[];
+  /**
+   * Runs at the start of every reload (in the reload queue), before the rescan: e.g. the router
+   * re-reads routing.json so its pinned versions are current for this reload.
+   */
+  beforeReload?: () => Promise<void>;
 }
 
 export interface ReloadScope {
@@ -155,6 +163,7 @@ export class Registry extends EventEmitter {
   readonly #warmupRounds: number;
   readonly #closeTimeoutMs: number;
   readonly #pinned: ((model: string) => readonly number[]) | undefined;
+  readonly #beforeReload: (() => Promise<void>) | undefined;
   readonly #models = new Map<string, ModelEntry>();
   /** Retired instances still holding leases. */
   readonly #draining = new Set<Instance>();
@@ -176,6 +185,7 @@ export class Registry extends EventEmitter {
     this.#warmupRounds = opts.warmupRounds ?? 2;
     this.#closeTimeoutMs = opts.closeTimeoutMs ?? 30_000;
     this.#pinned = opts.pinnedVersions;
+    this.#beforeReload = opts.beforeReload;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -206,7 +216,10 @@ export class Registry extends EventEmitter {
       return Promise.reject(new GroveError('INVALID_ARGUMENT', 'a version to reload needs its model name'));
     }
     this.#pending++;
-    const run = this.#queue.then(() => this.#reloadNow(scope));
+    const run = this.#queue.then(async () => {
+      await this.#beforeReload?.();
+      return this.#reloadNow(scope);
+    });
     this.#queue = run.catch(() => undefined).finally(() => this.#pending--);
     return run;
   }
@@ -585,6 +598,7 @@ export class Registry extends EventEmitter {
           name: m.name,
           version: v,
           model: loaded.model,
+          scorer: loaded.scorer,
           manifest: loaded.manifest,
           dir,
           fingerprint: loaded.fingerprint,

@@ -4,6 +4,7 @@
  * every change is validated against the registry (the version must be loaded and ready),
  * written atomically, and recorded as an audit entry.
  */
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { GroveError } from '../errors.js';
@@ -41,6 +42,17 @@ export class Router {
     private readonly log: Logger,
     private readonly random: () => number = Math.random,
   ) {}
+
+  /** Reads the routing.json of every model directory under the root. */
+  async loadAll(): Promise<void> {
+    let names: string[] = [];
+    try {
+      names = (await readdir(this.root, { withFileTypes: true })).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name);
+    } catch (err) {
+      this.log.error({ root: this.root, err: (err as Error).message }, 'cannot list the model root for routing');
+    }
+    await this.load(names);
+  }
 
   /** Reads every model's routing.json (models without one are routed by the registry's default). */
   async load(models: readonly string[]): Promise<void> {

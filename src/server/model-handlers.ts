@@ -5,7 +5,73 @@ import type { ModelServiceHandlers } from '../generated/grove/v1/ModelService.js
 import type { ModelInfo } from '../generated/grove/v1/ModelInfo.js';
 import type { VersionInfo } from '../generated/grove/v1/VersionInfo.js';
 import type { ModelStatus, Registry } from '../registry/registry.js';
+import type { RoutingChange, Router } from '../routing/router.js';
+import type { Routing } from '../routing/state.js';
+import type { RoutingInfo } from '../generated/grove/v1/RoutingInfo.js';
+import type { SetRoutingRequest__Output } from '../generated/grove/v1/SetRoutingRequest.js';
+import type { ShadowRunner } from '../service/shadow-runner.js';
 import { toServiceError } from './status.js';
+
+export interface ModelHandlerDeps {
+  registry: Registry;
+  router: Router;
+  shadow: ShadowRunner | null;
+  logger: Logger;
+}
+
+export function routingInfo(deps: ModelHandlerDeps, model: string, r: Routing): RoutingInfo {
+  const summary = deps.shadow && r.live !== null && r.candidate !== null ? deps.shadow.comparison(model, r.live, r.candidate) : null;
+  const qs = deps.shadow?.stats();
+  return {
+    live: r.live ?? 0,
+    candidate: r.candidate ?? 0,
+    mode: r.mode,
+    weight: r.weight,
+    sample_rate: r.sample_rate,
+    previous_live: r.previous_live ?? 0,
+    audit: r.audit,
+    problem: deps.router.problem(model) ?? '',
+    shadow: summary
+      ? {
+          live_version: summary.liveVersion,
+          candidate_version: summary.candidateVersion,
+          pairs: summary.pairs,
+          window: summary.window,
+          mean_abs_diff: summary.meanAbsDiff,
+          mean_rel_diff: summary.meanRelDiff,
+          abs_diff_quantiles: summary.absDiffQuantiles,
+          rel_diff_quantiles: summary.relDiffQuantiles,
+          agreement: summary.agreement,
+          rel_tolerance: summary.tolerance.rel,
+          abs_tolerance: summary.tolerance.abs,
+          live_quantiles: summary.liveQuantiles,
+          candidate_quantiles: summary.candidateQuantiles,
+          dropped: qs?.dropped ?? 0,
+          queue_rows: qs?.depthRows ?? 0,
+        }
+      : null,
+  };
+}
+
+function routingChange(req: SetRoutingRequest__Output): RoutingChange {
+  switch (req.action) {
+    case 'candidate':
+      if (!req.candidate) throw new GroveError('INVALID_ARGUMENT', 'candidate: a version number is required', [{ row: null, field: 'candidate', reason: 'must be a positive version' }]);
+      return { action: 'candidate', version: req.candidate };
+    case 'shadow':
+      return { action: 'shadow', sampleRate: req.shadow?.sample_rate ?? undefined };
+    case 'canary':
+      return { action: 'canary', weight: req.canary ?? 0 };
+    case 'promote':
+      return { action: 'promote' };
+    case 'rollback':
+      return { action: 'rollback' };
+    case 'off':
+      return { action: 'off' };
+    default:
+      throw new GroveError('INVALID_ARGUMENT', 'an action is required: candidate, shadow, canary, promote, rollback or off', [{ row: null, field: 'action', reason: 'not set' }]);
+  }
+}
 
 function timestamp(d: Date | null): { seconds: string; nanos: number } | null {
   if (!d) return null;
@@ -13,7 +79,8 @@ function timestamp(d: Date | null): { seconds: string; nanos: number } | null {
   return { seconds: String(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1e6 };
 }
 
-export function modelInfo(registry: Registry, status: ModelStatus): ModelInfo {
+export function modelInfo(deps: ModelHandlerDeps, status: ModelStatus): ModelInfo {
+  const { registry } = deps;
   const versions: VersionInfo[] = status.versions.map((v) => {
     const info: VersionInfo = {
       version: v.version,
@@ -52,14 +119,32 @@ export function modelInfo(registry: Registry, status: ModelStatus): ModelInfo {
     labels: status.labels,
     problems: status.problems,
     default_version: status.defaultVersion ?? 0,
+    routing: routingInfo(deps, status.name, deps.router.routing(status.name)),
   };
 }
 
-export function modelHandlers(registry: Registry, logger: Logger): ModelServiceHandlers {
+export function modelHandlers(deps: ModelHandlerDeps): ModelServiceHandlers {
+  const { registry, logger, router } = deps;
   return {
+    SetRouting(call, callback) {
+      const req = call.request;
+      let change: RoutingChange;
+      try {
+        if (!req.model) throw new GroveError('INVALID_ARGUMENT', 'model is required', [{ row: null, field: 'model', reason: 'empty' }]);
+        change = routingChange(req);
+      } catch (err) {
+        callback(toServiceError(err));
+        return;
+      }
+      const actor = req.actor || call.getPeer();
+      router.change(req.model, change, actor).then(
+        (r) => callback(null, routingInfo(deps, req.model, r)),
+        (err: unknown) => callback(toServiceError(err)),
+      );
+    },
     ListModels(_call, callback) {
       try {
-        callback(null, { models: registry.listModels().map((s) => modelInfo(registry, s)) });
+        callback(null, { models: registry.listModels().map((s) => modelInfo(deps, s)) });
       } catch (err) {
         callback(toServiceError(err));
       }
@@ -67,7 +152,7 @@ export function modelHandlers(registry: Registry, logger: Logger): ModelServiceH
     GetModel(call, callback) {
       try {
         if (!call.request.name) throw new GroveError('INVALID_ARGUMENT', 'name is required', [{ row: null, field: 'name', reason: 'empty' }]);
-        callback(null, modelInfo(registry, registry.getModel(call.request.name)));
+        callback(null, modelInfo(deps, registry.getModel(call.request.name)));
       } catch (err) {
         callback(toServiceError(err));
       }

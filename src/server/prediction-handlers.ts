@@ -98,6 +98,7 @@ export function predictionHandlers(service: PredictService, state: ServerState, 
         (result) => {
           done();
           callback(null, encodeResult(result));
+          result.followUp();
           if (logger.isLevelEnabled('debug')) {
             logger.debug({ requestId: result.requestId, model: result.model, version: result.version, rows: result.rows, us: Number(process.hrtime.bigint() - started) / 1e3 }, 'predict');
           }
@@ -132,8 +133,11 @@ export function predictionHandlers(service: PredictService, state: ServerState, 
             response = { request_id: req.request_id, status: { code: grpc.status.UNAVAILABLE, message: `server is ${state.phase}`, violations: [] } };
           } else {
             const done = state.begin();
+            let followUp: (() => void) | null = null;
             try {
-              response = encodeResult(await service.predict(toCall(req, signal)));
+              const result = await service.predict(toCall(req, signal));
+              response = encodeResult(result);
+              followUp = result.followUp;
             } catch (err) {
               const e = GroveError.from(err);
               if (e.code === 'INTERNAL') logger.error({ err, model: req.model }, 'stream batch failed');
@@ -148,6 +152,10 @@ export function predictionHandlers(service: PredictService, state: ServerState, 
               };
             } finally {
               done();
+            }
+            if (followUp && !call.cancelled) {
+              const f = followUp;
+              setImmediate(f);
             }
           }
           if (call.cancelled) break;

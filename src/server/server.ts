@@ -7,7 +7,10 @@ import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import { ReflectionService } from '@grpc/reflection';
 import type { Logger } from 'pino';
 import { Registry } from '../registry/registry.js';
+import { Router } from '../routing/router.js';
 import { PredictService, type PredictLimits } from '../service/predict.js';
+import { ShadowRunner } from '../service/shadow-runner.js';
+import { openPredictionLog, type PredictionLog } from '../monitoring/prediction-log.js';
 import { loadGroveProto, loadPackageDefinition } from './proto.js';
 import { predictionHandlers } from './prediction-handlers.js';
 import { modelHandlers } from './model-handlers.js';
@@ -23,6 +26,14 @@ export interface ServerConfig {
   pollIntervalMs: number;
   /** How long shutdown waits for in-flight requests before cancelling them. */
   drainTimeoutMs: number;
+  /** Prediction log URL: 'sqlite:PATH', 'postgres://...', or 'none'. */
+  predictionLog: string;
+  /** Store raw inputs in the prediction log (false: only their hash). */
+  logInputs: boolean;
+  /** Delete prediction-log rows older than this many days (0 = keep). */
+  logRetentionDays: number;
+  /** Rows the shadow queue may hold before it drops jobs. */
+  shadowQueueRows: number;
   logger: Logger;
 }
 
@@ -32,6 +43,9 @@ export const OVERALL_SERVICE = 'grove.v1.PredictionService';
 export class GroveServer {
   readonly state = new ServerState();
   readonly registry: Registry;
+  readonly router: Router;
+  predictionLog: PredictionLog | null = null;
+  shadow: ShadowRunner | null = null;
   readonly health = new HealthImplementation({ '': 'NOT_SERVING', [OVERALL_SERVICE]: 'NOT_SERVING' });
   #server: grpc.Server;
   #port = 0;
@@ -39,20 +53,35 @@ export class GroveServer {
 
   constructor(private readonly config: ServerConfig) {
     const logger = config.logger;
-    this.registry = new Registry({ root: config.modelRoot, logger, engine: config.engine, pollIntervalMs: config.pollIntervalMs });
-    const limits: PredictLimits = { maxRows: config.maxRows, asyncRows: 256 };
-    const service = new PredictService(this.registry, limits);
+    this.registry = new Registry({
+      root: config.modelRoot,
+      logger,
+      engine: config.engine,
+      pollIntervalMs: config.pollIntervalMs,
+      // routing.json is re-read at every reload, and the versions it names stay loaded.
+      pinnedVersions: (m) => this.router.pinnedVersions(m),
+      beforeReload: () => this.router.loadAll(),
+    });
+    this.router = new Router(this.registry, config.modelRoot, logger.child({ component: 'routing' }));
     this.#server = new grpc.Server({
       'grpc.max_receive_message_length': config.maxMessageBytes,
       'grpc.max_send_message_length': config.maxMessageBytes,
     });
+    this.registry.on('change', () => this.#updateHealth());
+  }
+
+  /** Services need the prediction log, which opens asynchronously: wire them in start(). */
+  #addServices(): void {
+    const { logger, maxRows, shadowQueueRows } = this.config;
+    this.shadow = new ShadowRunner(this.registry, this.predictionLog, logger.child({ component: 'shadow' }), { capacityRows: shadowQueueRows });
+    const limits: PredictLimits = { maxRows, asyncRows: 256 };
+    const service = new PredictService({ registry: this.registry, router: this.router, shadow: this.shadow, predictionLog: this.predictionLog, limits });
     const def = loadPackageDefinition();
     const proto = loadGroveProto(def);
     this.#server.addService(proto.grove.v1.PredictionService.service, predictionHandlers(service, this.state, logger));
-    this.#server.addService(proto.grove.v1.ModelService.service, modelHandlers(this.registry, logger));
+    this.#server.addService(proto.grove.v1.ModelService.service, modelHandlers({ registry: this.registry, router: this.router, shadow: this.shadow, logger }));
     this.health.addToServer(this.#server);
     new ReflectionService(def).addToServer(this.#server);
-    this.registry.on('change', () => this.#updateHealth());
   }
 
   get port(): number {
@@ -76,6 +105,15 @@ export class GroveServer {
   /** Loads the registry, binds the port and starts serving. Returns the bound port. */
   async start(): Promise<number> {
     const { logger, host, port } = this.config;
+    if (this.config.predictionLog !== 'none') {
+      this.predictionLog = await openPredictionLog(this.config.predictionLog, {
+        logger: logger.child({ component: 'prediction-log' }),
+        logInputs: this.config.logInputs,
+        retentionDays: this.config.logRetentionDays,
+      });
+      logger.info({ url: this.predictionLog.url }, 'prediction log open');
+    }
+    this.#addServices();
     const outcomes = await this.registry.start();
     for (const o of outcomes) {
       if (o.outcome === 'failed') logger.warn({ model: o.name, version: o.version, reason: o.reason }, 'version refused');
@@ -119,7 +157,9 @@ export class GroveServer {
         resolve();
       });
     });
+    await this.shadow?.queue.idle();
     await this.registry.close();
+    await this.predictionLog?.close();
     this.state.phase = 'stopped';
     logger.info('stopped');
   }

@@ -6,8 +6,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { GroveError, type FieldViolation } from '../errors.js';
-import type { Registry } from '../registry/registry.js';
-import { recordsToMatrix, type RawRecord } from './records.js';
+import type { Lease, Registry } from '../registry/registry.js';
+import type { Router, Decision } from '../routing/router.js';
+import type { PredictionLog } from '../monitoring/prediction-log.js';
+import type { RawRecord } from './records.js';
+import type { ShadowRunner } from './shadow-runner.js';
+import { predictionRecords } from './log-records.js';
 
 export type PredictInput =
   | { kind: 'records'; records: readonly RawRecord[] }
@@ -34,7 +38,13 @@ export interface PredictResult {
   numOutputs: number;
   values: Float64Array;
   errors: FieldViolation[];
-  role: 'live' | 'pinned';
+  /** How the answering version was chosen. */
+  role: 'live' | 'canary' | 'pinned';
+  /**
+   * Work that must not delay the answer: the prediction-log rows and the shadow job. Call it once,
+   * after the response is sent.
+   */
+  followUp: () => void;
 }
 
 export interface PredictLimits {
@@ -64,11 +74,43 @@ function inputRows(input: PredictInput): number {
   return input.kind === 'records' ? input.records.length : input.rows;
 }
 
+export interface PredictDeps {
+  registry: Registry;
+  router?: Router | null;
+  shadow?: ShadowRunner | null;
+  predictionLog?: PredictionLog | null;
+  limits?: PredictLimits;
+}
+
 export class PredictService {
-  constructor(
-    private readonly registry: Registry,
-    private readonly limits: PredictLimits = DEFAULT_LIMITS,
-  ) {}
+  private readonly registry: Registry;
+  private readonly router: Router | null;
+  private readonly shadow: ShadowRunner | null;
+  private readonly predictionLog: PredictionLog | null;
+  private readonly limits: PredictLimits;
+
+  constructor(deps: PredictDeps) {
+    this.registry = deps.registry;
+    this.router = deps.router ?? null;
+    this.shadow = deps.shadow ?? null;
+    this.predictionLog = deps.predictionLog ?? null;
+    this.limits = deps.limits ?? DEFAULT_LIMITS;
+  }
+
+  /**
+   * The version for this request. When routing names a version that cannot serve (not loaded,
+   * failed), unpinned traffic falls back to the registry's default rather than failing.
+   */
+  #acquire(model: string, decision: Decision): { lease: Lease; decision: Decision } {
+    try {
+      return { lease: this.registry.acquire(model, decision.selector), decision };
+    } catch (err) {
+      if (decision.role === 'pinned' || decision.selector === '' || !(err instanceof GroveError)) throw err;
+      if (err.code !== 'UNAVAILABLE' && err.code !== 'NOT_FOUND') throw err;
+      const fallback: Decision = { selector: '', role: 'live', shadow: null };
+      return { lease: this.registry.acquire(model, ''), decision: fallback };
+    }
+  }
 
   async predict(call: PredictCall): Promise<PredictResult> {
     const requestId = call.requestId || randomUUID();
@@ -81,10 +123,11 @@ export class PredictService {
       throw new GroveError('RESOURCE_EXHAUSTED', `request has ${rows} rows; the limit is ${this.limits.maxRows}`);
     }
     checkAborted(call.signal);
-    const lease = this.registry.acquire(call.model, call.version);
+    const started = process.hrtime.bigint();
+    const routed = this.router ? this.router.decide(call.model, call.version, call.routingKey) : { selector: call.version, role: call.version ? 'pinned' : 'live', shadow: null } as Decision;
+    const { lease, decision } = this.#acquire(call.model, routed);
     try {
-      const { model, version, name } = lease.served;
-      const ir = model.ir;
+      const { model, version, name, scorer } = lease.served;
       let x: Float64Array;
       let violations: FieldViolation[] = [];
       let invalidRows = new Set<number>();
@@ -102,7 +145,7 @@ export class PredictService {
         }
         x = values instanceof Float64Array ? values : Float64Array.from(values);
       } else {
-        const enc = recordsToMatrix(ir, call.input.records);
+        const enc = scorer.encode(call.input.records);
         x = enc.x;
         violations = enc.violations;
         invalidRows = enc.invalidRows;
@@ -112,9 +155,22 @@ export class PredictService {
       }
       checkAborted(call.signal);
       const opts = { outputMargin: call.outputMargin };
-      const values = rows >= this.limits.asyncRows ? await model.predictAsync(x, rows, opts) : model.predict(x, rows, opts);
+      const values = rows >= this.limits.asyncRows ? await scorer.predictAsync(x, rows, opts) : scorer.predict(x, rows, opts);
       const width = call.outputMargin ? model.numMargins : model.numOutputs;
       for (const r of invalidRows) values.fill(NaN, r * width, (r + 1) * width);
+      const input = call.input;
+      const latencyUs = Number(process.hrtime.bigint() - started) / 1e3;
+      const followUp = (): void => {
+        if (this.predictionLog) {
+          this.predictionLog.append(
+            predictionRecords({ requestId, model: name, version, role: decision.role, input, rows, values, width, errors: violations, latencyUs, featureNames: model.featureNames }),
+          );
+        }
+        // Shadow compares predictions, so only for transformed outputs.
+        if (this.shadow && decision.shadow !== null && decision.shadow !== version && !call.outputMargin) {
+          this.shadow.offer({ model: name, candidate: decision.shadow, liveVersion: version, requestId, input, rows, liveValues: values, liveWidth: width });
+        }
+      };
       return {
         model: name,
         version,
@@ -123,7 +179,8 @@ export class PredictService {
         numOutputs: width,
         values,
         errors: violations,
-        role: call.version ? 'pinned' : 'live',
+        role: decision.role,
+        followUp,
       };
     } finally {
       lease.release();

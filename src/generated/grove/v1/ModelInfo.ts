@@ -1,6 +1,7 @@
 // Original file: proto/grove/v1/model.proto
 
 import type { VersionInfo as _grove_v1_VersionInfo, VersionInfo__Output as _grove_v1_VersionInfo__Output } from '../../grove/v1/VersionInfo.js';
+import type { RoutingInfo as _grove_v1_RoutingInfo, RoutingInfo__Output as _grove_v1_RoutingInfo__Output } from '../../grove/v1/RoutingInfo.js';
 
 export interface ModelInfo {
   'name'?: (string);
@@ -14,6 +15,7 @@ export interface ModelInfo {
    * Version answering unpinned requests (0 when none is ready).
    */
   'default_version'?: (number);
+  'routing'?: (_grove_v1_RoutingInfo | null);
 }
 
 export interface ModelInfo__Output {
@@ -28,4 +30,5 @@ export interface ModelInfo__Output {
    * Version answering unpinned requests (0 when none is ready).
    */
   'default_version': (number);
+  'routing': (_grove_v1_RoutingInfo__Output | null);
 }

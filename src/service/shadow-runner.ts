@@ -1,0 +1,84 @@
+/**
+ * Shadow mode's bookkeeping: queues candidate scoring off the critical path, pairs each shadow
+ * row with its live row (same request id and row), feeds the online comparison, and writes the
+ * shadow rows to the prediction log with role `shadow`.
+ */
+import type { Logger } from 'pino';
+import type { Registry } from '../registry/registry.js';
+import { ShadowComparison, type ComparisonSummary } from '../monitoring/comparison.js';
+import type { PredictionLog, PredictionRecord } from '../monitoring/prediction-log.js';
+import { ShadowQueue, type ShadowJob, type ShadowResult, type ShadowStats } from '../routing/shadow.js';
+import { logInputs } from './log-records.js';
+
+export interface ShadowRunnerOptions {
+  capacityRows?: number;
+  tolerance?: { rel: number; abs: number };
+}
+
+export class ShadowRunner {
+  readonly queue: ShadowQueue;
+  #comparisons = new Map<string, ShadowComparison>();
+  readonly tolerance: { rel: number; abs: number };
+
+  constructor(
+    registry: Registry,
+    private readonly predictionLog: PredictionLog | null,
+    log: Logger,
+    opts: ShadowRunnerOptions = {},
+  ) {
+    this.tolerance = opts.tolerance ?? { rel: 0.1, abs: 0 };
+    this.queue = new ShadowQueue(registry, (r) => this.#record(r), log, opts.capacityRows ?? 10_000);
+  }
+
+  offer(job: ShadowJob): boolean {
+    return this.queue.offer(job);
+  }
+
+  #key(model: string, live: number, candidate: number): string {
+    return `${model}\0${live}\0${candidate}`;
+  }
+
+  comparison(model: string, live: number, candidate: number): ComparisonSummary | null {
+    return this.#comparisons.get(this.#key(model, live, candidate))?.summary() ?? null;
+  }
+
+  stats(): ShadowStats {
+    return this.queue.stats();
+  }
+
+  #record(r: ShadowResult): void {
+    const { job } = r;
+    const key = this.#key(job.model, job.liveVersion, job.candidate);
+    let cmp = this.#comparisons.get(key);
+    if (!cmp) {
+      cmp = new ShadowComparison(job.model, job.liveVersion, job.candidate, this.tolerance);
+      this.#comparisons.set(key, cmp);
+    }
+    for (let row = 0; row < job.rows; row++) {
+      if (r.rowErrors.has(row)) continue;
+      cmp.add(job.liveValues[row * job.liveWidth], r.values[row * r.width]);
+    }
+    if (this.predictionLog) {
+      const now = Date.now();
+      const inputs = logInputs(job.input, job.rows);
+      const records: PredictionRecord[] = [];
+      for (let row = 0; row < job.rows; row++) {
+        const err = r.rowErrors.get(row) ?? null;
+        records.push({
+          requestId: job.requestId,
+          row,
+          model: job.model,
+          version: job.candidate,
+          role: 'shadow',
+          timestamp: now,
+          input: inputs[row],
+          inputHash: null,
+          outputs: err ? [] : Array.from(r.values.subarray(row * r.width, (row + 1) * r.width)),
+          latencyUs: r.latencyUs,
+          error: err,
+        });
+      }
+      this.predictionLog.append(records);
+    }
+  }
+}
