@@ -12,7 +12,7 @@ import { NODE_CATEGORICAL, type ForestIR } from '../src/formats/ir.js';
 import { validateModel } from '../src/formats/validate.js';
 import { resolveIterations, scoreMargins } from '../src/engine/reference.js';
 import { NativeForest, nativeAvailable, nativeLoadError } from '../src/engine/native.js';
-import { arbForestParams, buildRandomForest, randomInput, type ForestParams } from './helpers/random-forest.js';
+import { INPUT_POOL, arbForestParams, buildRandomForest, randomInput, type ForestParams } from './helpers/random-forest.js';
 
 /** The raw addon (same module instance as the wrapper's), for testing aids and C++-side checks. */
 interface RawAddon {
@@ -148,6 +148,27 @@ describe('native engine', () => {
       }
     });
 
+    it('every split edge: one stump per (threshold, flags), every probe value, each stump on its own output', () => {
+      const F32_MAX = 3.4028234663852886e38;
+      const thresholds = [
+        -Infinity, -F32_MAX, -3.5e38, -1, -(2 ** -149), -5e-324, -0, 0, 5e-324, 2 ** -149, Math.fround(1e-35), 1e-35,
+        0.5, 1, 1 + 2 ** -52, 1 + 2 ** -23, 0.1, Math.fround(0.1), F32_MAX, 3.5e38, Infinity, NaN,
+      ];
+      const probes = [...INPUT_POOL, ...thresholds.flatMap((t) => [t, Math.fround(t), t * (1 + 2 ** -52), t * (1 - 2 ** -52)])];
+      for (const rule of ['xgboost', 'lightgbm'] as const) {
+        for (const flagSet of [0, 1, 2, 3, 4, 5, 8, 9, 12, 13]) {
+          // flag bits: 1 default left, 4 missing Zero, 8 missing NaN (categorical splits are covered by the property)
+          const ir = stumps(rule, thresholds, flagSet);
+          for (const type of ['f32', 'f64'] as const) {
+            const x = type === 'f32' ? Float32Array.from(probes) : Float64Array.from(probes);
+            const f = NativeForest.create(ir);
+            expectSameBits(f.scoreMargins(x, probes.length, ir.trees.count), scoreMargins(ir, x, probes.length), `${rule} flags=${flagSet} ${type}`);
+            f.dispose();
+          }
+        }
+      }
+    });
+
     it('a larger batch with default threading: deterministic and equal to the reference', async () => {
       const ir = buildRandomForest({ ...FIXED, rule: 'xgboost', seed: 99, trees: 60, maxDepth: 8, numFeatures: 20, leafProb: 0.1, linearLeaves: false, numMargins: 3 });
       const rows = 4100;
@@ -176,6 +197,13 @@ describe('native engine', () => {
       const f2 = NativeForest.create(stumps);
       const x2 = randomInput(stumps, 4, 3, 'f32');
       expectSameBits(f2.scoreMargins(x2, 4, 9), scoreMargins(stumps, x2, 4), 'single-leaf trees');
+
+      const wide = buildRandomForest({ ...FIXED, rule: 'xgboost', numFeatures: 9000, trees: 5, linearLeaves: false });
+      const fw = NativeForest.create(wide);
+      expect(fw.info().layout).toBe('wide-f32'); // 8-byte nodes address at most 8191 features
+      const xw = randomInput(wide, 3, 9, 'f64');
+      expectSameBits(fw.scoreMargins(xw, 3, 5), scoreMargins(wide, xw, 3), 'many features');
+      fw.dispose();
 
       const ir = buildRandomForest(FIXED);
       const f3 = NativeForest.create(ir);
@@ -405,5 +433,59 @@ function rawSpec(m: ForestIR): Record<string, unknown> {
     leafValue: m.nodes.leafValue,
     catBits: m.catBits,
     linear: m.linearLeaves,
+  };
+}
+
+/**
+ * One depth-1 tree per threshold on feature 0, all with node flags `flags`, tree t adding to output t
+ * (left leaf 1 + t, right leaf -1 - t), so every split decision shows in its own margin.
+ */
+function stumps(rule: 'xgboost' | 'lightgbm', thresholds: number[], flags: number): ForestIR {
+  const T = thresholds.length;
+  const nodeOffset = Int32Array.from({ length: T + 1 }, (_, t) => 3 * t);
+  const n = 3 * T;
+  const left = new Int32Array(n).fill(-1);
+  const right = new Int32Array(n).fill(-1);
+  const threshold = new Float64Array(n);
+  const flagArr = new Uint8Array(n);
+  const leafValue = new Float64Array(n);
+  for (let t = 0; t < T; t++) {
+    left[3 * t] = 1;
+    right[3 * t] = 2;
+    threshold[3 * t] = thresholds[t];
+    flagArr[3 * t] = flags;
+    leafValue[3 * t + 1] = 1 + t;
+    leafValue[3 * t + 2] = -1 - t;
+  }
+  return {
+    kind: 'forest',
+    format: rule,
+    formatDetail: 'edge stumps',
+    objective: 'edge',
+    rule,
+    numFeatures: 1,
+    numMargins: T,
+    numOutputs: T,
+    features: [{ name: 'x', type: 'numeric', categories: null }],
+    hasFeatureNames: false,
+    baseScore: new Float64Array(T),
+    transform: { kind: 'identity' },
+    iterationOffsets: Int32Array.from([0, T]),
+    numIterations: 1,
+    leafWidth: 1,
+    trees: { count: T, nodeOffset, output: Int32Array.from({ length: T }, (_, t) => t), weight: new Float64Array(T).fill(1) },
+    nodes: {
+      feature: new Int32Array(n),
+      threshold,
+      left,
+      right,
+      flags: flagArr,
+      catStart: new Int32Array(n),
+      catWords: new Int32Array(n),
+      leafValue,
+    },
+    catBits: new Uint32Array(0),
+    linearLeaves: null,
+    averageOutput: false,
   };
 }

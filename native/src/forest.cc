@@ -24,8 +24,9 @@ float ceilToFloat(double t) {
 }
 
 // How a fast node is evaluated (see forest.h): the kernel computes `second = !(v >= thr)` where v is
-// the row's value (read = kReadX), its negation (kReadNeg) or the constant 0 (kReadConst), and goes to
-// the first or second child of an adjacent pair. `swap` puts the left child second.
+// the row's value (read = kReadX), its negation (kReadNeg) or the constant +Inf (kReadConst, with a
+// NaN threshold: always second), and goes to the first or second child of an adjacent pair. `swap`
+// puts the left child second.
 enum Read : uint8_t { kReadX = 0, kReadNeg = 1, kReadConst = 2 };
 struct Encoding {
   bool slow = false;
@@ -49,7 +50,7 @@ Encoding encodeNode(Rule rule, uint8_t fl, double t) {
       e.thr = tc;
     } else if (tc == -std::numeric_limits<float>::infinity()) {
       e.read = kReadConst;  // never left: always the second (right) child, NaN included
-      e.thr = inf;
+      e.thr = std::numeric_limits<double>::quiet_NaN();
     } else {
       // second = right  <=>  x >= tc or NaN  <=>  !(-x >= -prev(tc))  (x >= tc <=> x > prev(tc))
       e.read = kReadNeg;
@@ -66,8 +67,8 @@ Encoding encodeNode(Rule rule, uint8_t fl, double t) {
   if (nanLeft) {
     e.swap = true;  // second = left  <=>  x <= t or NaN  <=>  !(x >= next(t))
     if (t == inf) {
-      e.read = kReadConst;
-      e.thr = inf;
+      e.read = kReadConst;  // always left (second), NaN included
+      e.thr = std::numeric_limits<double>::quiet_NaN();
     } else {
       e.thr = std::nextafter(t, inf);
     }
@@ -250,12 +251,11 @@ std::shared_ptr<const Model> buildModel(const ForestSpec& s, std::string* error)
       return fail("tree " + std::to_string(t) + ": " + std::to_string(n - filled) + " of its " + std::to_string(n) +
                   " nodes are not reachable from the root");
     }
-    m->root[t] = base;
     m->depth[t] = deepest;
   }
 
   // ---- Choose the hot node format -------------------------------------------------------------------
-  // A converted row holds numFeatures values, the constant 0, then the numFeatures values negated.
+  // A converted row holds numFeatures values, the constant +Inf, then the numFeatures values negated.
   const uint32_t valueBytes = s.rule == Rule::XGBoost ? 4 : 8;
   const uint64_t rowBytes = (2 * uint64_t{m->numFeatures} + 1) * valueBytes;
   if (s.rule == Rule::LightGBM) {
@@ -265,34 +265,59 @@ std::shared_ptr<const Model> buildModel(const ForestSpec& s, std::string* error)
   } else {
     m->layout = Layout::WideF;
   }
-  if (m->layout == Layout::Compact8) m->n8.resize(total);
-  if (m->layout == Layout::WideF) m->nf.resize(total);
-  if (m->layout == Layout::WideD) m->nd.resize(total);
+  // Hot positions: each tree of 8+ nodes starts on a 64-byte line (its top three levels share it).
+  const size_t nodeBytes = m->layout == Layout::Compact8 ? sizeof(Node8) : m->layout == Layout::WideF ? sizeof(NodeF) : sizeof(NodeD);
+  const size_t perLine = m->layout == Layout::WideF ? 16 : 64 / nodeBytes;  // WideF: 16 nodes = 3 lines
+  size_t hotTotal = 0;
+  for (size_t t = 0; t < T; ++t) {
+    const size_t n = static_cast<size_t>(s.nodeOffset[t + 1] - s.nodeOffset[t]);
+    if (n >= 8) hotTotal = (hotTotal + perLine - 1) / perLine * perLine;
+    m->root[t] = static_cast<uint32_t>(hotTotal);
+    hotTotal += n;
+  }
+  if (hotTotal > static_cast<size_t>(std::numeric_limits<uint32_t>::max())) return fail("too many nodes after layout");
+  if (m->layout == Layout::Compact8) m->n8.assign(hotTotal, Node8{0.0f, 0, 0});
+  if (m->layout == Layout::WideF) m->nf.assign(hotTotal, NodeF{0.0f, 0, 0});
+  if (m->layout == Layout::WideD) m->nd.assign(hotTotal, NodeD{0.0, 0, 0});
   const bool scalarLeaves = !m->vectorLeaves && !m->hasLinear;
+  // A leaf node's threshold holds its contribution unless one is NaN (a NaN threshold would move it).
   if (scalarLeaves) {
-    if (s.rule == Rule::XGBoost) m->leafF.assign(total, 0.0f);
-    else m->leafD.assign(total, 0.0);
+    m->leafInNode = true;
+    for (size_t t = 0; t < T && m->leafInNode; ++t) {
+      for (size_t g = static_cast<size_t>(s.nodeOffset[t]); g < static_cast<size_t>(s.nodeOffset[t + 1]); ++g) {
+        if (s.left[g] != -1) continue;
+        const double c = s.rule == Rule::XGBoost ? static_cast<double>(static_cast<float>(s.leafValue[g] * s.weight[t])) : s.leafValue[g];
+        if (std::isnan(c)) {
+          m->leafInNode = false;
+          break;
+        }
+      }
+    }
+    if (!m->leafInNode) {
+      if (s.rule == Rule::XGBoost) m->leafF.assign(hotTotal, 0.0f);
+      else m->leafD.assign(hotTotal, 0.0);
+    }
   } else {
-    m->orig.assign(total, 0);
+    m->orig.assign(hotTotal, 0);
   }
   m->catBits.assign(s.catBits.data, s.catBits.data + s.catBits.size);
 
-  const double inf = std::numeric_limits<double>::infinity();
   const uint32_t constOffset = m->numFeatures * valueBytes;
   for (size_t t = 0; t < T; ++t) {
     const uint32_t base = static_cast<uint32_t>(s.nodeOffset[t]);
     const uint32_t n = static_cast<uint32_t>(s.nodeOffset[t + 1]) - base;
+    const uint32_t hotBase = m->root[t];
     // Children of the inner node at position p sit at positions nextChild, nextChild + 1 (BFS order).
     uint32_t nextChild = 1;
     for (uint32_t p = 0; p < n; ++p) {
       const uint32_t node = order[base + p];
       const size_t g = base + node;
-      const uint32_t hot = base + p;
+      const uint32_t hot = hotBase + p;
       const bool leaf = s.left[g] == -1;
-      // Leaves read the constant 0 and compare with -Inf: never "second", delta 0: they stay put.
+      // Leaves read the constant +Inf with a threshold that is not NaN: never second, delta 0.
       uint32_t offset = constOffset;
       uint32_t delta = 0;
-      double thr = -inf;
+      double thr = 0.0;
       uint32_t slowIndex = 0;
       bool slow = false;
       if (!leaf) {
@@ -316,21 +341,22 @@ std::shared_ptr<const Model> buildModel(const ForestSpec& s, std::string* error)
           thr = e.thr;
           offset = e.read == kReadX ? feature * valueBytes : e.read == kReadNeg ? (m->numFeatures + 1 + feature) * valueBytes : constOffset;
         }
+      } else if (scalarLeaves) {
+        const double c = s.rule == Rule::XGBoost ? static_cast<double>(static_cast<float>(s.leafValue[g] * s.weight[t])) : s.leafValue[g];
+        if (m->leafInNode) thr = c;
+        else if (s.rule == Rule::XGBoost) m->leafF[hot] = static_cast<float>(c);
+        else m->leafD[hot] = c;
       } else {
-        if (scalarLeaves) {
-          if (s.rule == Rule::XGBoost) m->leafF[hot] = static_cast<float>(s.leafValue[g] * s.weight[t]);
-          else m->leafD[hot] = s.leafValue[g];
-        } else {
-          m->orig[hot] = static_cast<uint32_t>(g);
-        }
+        m->orig[hot] = static_cast<uint32_t>(g);
       }
       const uint32_t fx = offset | (slow ? kFxSlow : 0u);
       switch (m->layout) {
         case Layout::Compact8: {
           Node8& nd = m->n8[hot];
-          nd.thr = static_cast<float>(thr);  // exact: XGBoost thresholds are float32 values here
+          nd.thr = static_cast<float>(thr);  // exact: XGBoost thresholds and contributions are float32 values here
           if (slow) std::memcpy(&nd.thr, &slowIndex, sizeof slowIndex);
-          nd.meta = delta << 16 | fx;
+          nd.fx = static_cast<uint16_t>(fx);
+          nd.delta = static_cast<uint16_t>(delta);
           break;
         }
         case Layout::WideF: {

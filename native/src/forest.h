@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -70,17 +71,20 @@ struct ForestSpec {
 // ---- Hot node formats ---------------------------------------------------------------------------
 //
 // Rows are scored from a converted copy: numFeatures values (float32 for XGBoost, whose test is
-// fround(x) < t; double for LightGBM), the constant 0, then the same values negated.
+// fround(x) < t; double for LightGBM), the constant +Inf, then the same values negated.
 //
 // Each tree is laid out breadth-first with the two children of a node adjacent, so the next node is
 // `index + delta + second` where delta is the distance to the first child and, for every fast node,
-//     second = !(v >= thr)      (true when v < thr or v is NaN: one compare, one setb)
-// The builder picks, per node, which value v is (x, -x or the constant 0), the threshold and which
+//     second = !(v >= thr)      (true when v < thr or v is NaN: one ucomis, one adc)
+// The builder picks, per node, which value v is (x, -x or the constant), the threshold and which
 // child comes first so that this one test reproduces the rule exactly, NaN direction included:
 //   NaN goes left:  children (right, left), v = x,  thr = t (XGBoost) / next double above t (LightGBM)
 //   NaN goes right: children (left, right), v = -x, thr = -(float below t) (XGBoost) / -t (LightGBM)
-// Leaves are nodes too: v = 0, thr = -Inf (never second) and delta 0, so a leaf loops onto itself and a
-// traversal is a fixed number of branch-free steps (the tree's depth) with no leaf test.
+//   always second:  v = +Inf, thr = NaN
+// Leaves are nodes too: v = +Inf, delta 0 and a threshold that is not NaN (never second), so a leaf
+// loops onto itself and a traversal is a fixed number of branch-free steps (the tree's depth) with no
+// leaf test. A scalar leaf's threshold field holds its contribution (XGBoost fround(leaf * weight),
+// LightGBM leaf), read once the traversal ends, from the cache line just visited.
 //
 // `fx` holds the byte offset of v in the converted row (its two low bits are free) and:
 //   bit 1: slow node (categorical, LightGBM missing type Zero or NaN threshold): evaluated by the
@@ -89,12 +93,12 @@ struct ForestSpec {
 constexpr uint32_t kFxSlow = 2u;
 constexpr uint32_t kFxOffsetMask = ~3u;
 
-// XGBoost, compact: 8 bytes. meta = delta << 16 | fx (fx < 2^16: at most 8191 features, delta < 2^16).
+// XGBoost, compact: 8 bytes (fx < 2^16: at most 8191 features; delta < 2^16).
 struct Node8 {
   float thr;
-  uint32_t meta;
+  uint16_t fx;
+  uint16_t delta;
 };
-constexpr uint32_t kNode8FxMask = 0xFFFCu;
 constexpr uint32_t kNode8MaxDelta = 0xFFFFu;
 constexpr uint32_t kNode8MaxFx = 0xFFFCu;
 // XGBoost when the compact form does not fit: 12 bytes.
@@ -120,6 +124,28 @@ struct SlowNode {
 
 enum class Layout : uint8_t { Compact8 = 0, WideF = 1, WideD = 2 };
 
+// Cache-line aligned storage for hot nodes (trees start on a line, so a tree's top levels share one).
+template <class T>
+struct AlignedAllocator {
+  using value_type = T;
+  static constexpr std::size_t kAlign = 64;
+  template <class U>
+  struct rebind {
+    using other = AlignedAllocator<U>;
+  };
+  AlignedAllocator() = default;
+  template <class U>
+  AlignedAllocator(const AlignedAllocator<U>&) {}
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(kAlign))); }
+  void deallocate(T* p, std::size_t) { ::operator delete(p, std::align_val_t(kAlign)); }
+  template <class U>
+  bool operator==(const AlignedAllocator<U>&) const { return true; }
+  template <class U>
+  bool operator!=(const AlignedAllocator<U>&) const { return false; }
+};
+template <class T>
+using AlignedVector = std::vector<T, AlignedAllocator<T>>;
+
 struct Model {
   Rule rule = Rule::XGBoost;
   Layout layout = Layout::Compact8;
@@ -128,9 +154,10 @@ struct Model {
   uint32_t leafWidth = 1;
   uint32_t numTrees = 0;
   bool hasSlow = false;
-  bool hasLinear = false;  // linear leaves in use (leafWidth == 1 only, as in the reference)
+  bool hasLinear = false;     // linear leaves in use (leafWidth == 1 only, as in the reference)
   bool vectorLeaves = false;
-  bool baseF32 = false;  // XGBoost: every base score is a float32 value (accumulate in float32 throughout)
+  bool leafInNode = false;    // scalar leaf contributions live in the leaf nodes' threshold field
+  bool baseF32 = false;       // XGBoost: every base score is a float32 value (accumulate in float32)
 
   std::vector<double> baseScore;
   // Per tree.
@@ -138,11 +165,12 @@ struct Model {
   std::vector<uint32_t> depth;  // edges from the root to the deepest leaf
   std::vector<int32_t> output;  // output of a scalar-leaf tree (-1 for vector leaves)
   std::vector<double> weight;
-  // Hot nodes (one of these is filled, per layout).
-  std::vector<Node8> n8;
-  std::vector<NodeF> nf;
-  std::vector<NodeD> nd;
-  // Cold leaf data indexed by hot index (scalar leaves): XGBoost fround(leaf * weight), LightGBM leaf.
+  // Hot nodes (one of these is filled, per layout); trees may be separated by unused padding nodes.
+  AlignedVector<Node8> n8;
+  AlignedVector<NodeF> nf;
+  AlignedVector<NodeD> nd;
+  // Scalar leaves whose contribution is NaN (not storable in a leaf node): all contributions here,
+  // indexed by hot index. XGBoost fround(leaf * weight), LightGBM leaf.
   std::vector<float> leafF;
   std::vector<double> leafD;
   // Vector / linear leaves: hot index -> IR global node index, and per-IR-node data.

@@ -1,28 +1,36 @@
 // Scoring kernels.
 //
-// Rows are scored in blocks. A block is first copied into a scratch matrix in the rule's comparison
-// type (float32 for XGBoost, whose split test is fround(x) < t; double for LightGBM) with one extra
-// column holding 0.0, which leaves read (see forest.h). Then, tree group by tree group, a set of
-// independent traversals ("lanes": rows x trees) advance one level per step, so the CPU overlaps
-// their loads; each lane does exactly depth(tree) branch-free steps. Leaf values are then added to
-// each row in tree order, exactly as the reference engine does:
-//   XGBoost:  out = fround(out + fround(leaf * weight))   (double base score, float32 steps)
-//   LightGBM: out = out + leaf                            (double)
+// Rows are scored in blocks of up to 64. A block is first copied into a scratch matrix in the rule's
+// comparison type (float32 for XGBoost, whose split test is fround(x) < t; double for LightGBM): per
+// row the values, the constant +Inf, the values negated (see forest.h for why). Then, group of trees by
+// group of trees, independent traversals ("lanes": rows x trees, at least 32 in flight) advance one
+// level per step in chunks of 8-16 lanes held in registers, so the CPU overlaps their loads; a step is
+// seven instructions (load offset, load value, load delta, ucomis with the threshold in memory, adc)
+// and a lane does exactly depth(tree) of them, with no branch. Leaf contributions are then added to
+// each row in tree order, exactly as the reference engine (src/engine/reference.ts) does:
+//   XGBoost:  out = fround(out + fround(leaf * weight))   (from the base score; float32 steps)
+//   LightGBM: out = out + leaf                            (double, from the base score)
 // Threads split the rows; a row's arithmetic never depends on how rows are split, so results are
 // deterministic and identical for any thread count.
 #include "kernels.h"
 
 #include <algorithm>
 #include <atomic>
-#include <functional>
-#include <type_traits>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "thread_pool.h"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define GROVE_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define GROVE_ALWAYS_INLINE inline
+#endif
 
 // Tuning knobs (compile-time; the defaults were measured on x86-64, see native/README.md).
 #ifndef GROVE_ONE_ROW_CHUNK
@@ -53,9 +61,8 @@ std::atomic<uint64_t> gMinWorkPerThread{32 * 1024};  // tree-rows below which an
 // ---- Node access --------------------------------------------------------------------------------
 
 struct Ops8 {
-  static uint32_t fx(const Node8& n) { return n.meta; }
-  static uint32_t offset(const Node8& n) { return n.meta & kNode8FxMask; }
-  static uint32_t delta(const Node8& n) { return n.meta >> 16; }
+  static uint32_t fx(const Node8& n) { return n.fx; }
+  static uint32_t delta(const Node8& n) { return n.delta; }
   static uint32_t slowIndex(const Node8& n) {
     uint32_t k;
     std::memcpy(&k, &n.thr, sizeof k);
@@ -65,7 +72,6 @@ struct Ops8 {
 
 struct OpsF {
   static uint32_t fx(const NodeF& n) { return n.fx; }
-  static uint32_t offset(const NodeF& n) { return n.fx & kFxOffsetMask; }
   static uint32_t delta(const NodeF& n) { return n.delta; }
   static uint32_t slowIndex(const NodeF& n) {
     uint32_t k;
@@ -76,7 +82,6 @@ struct OpsF {
 
 struct OpsD {
   static uint32_t fx(const NodeD& n) { return n.fx; }
-  static uint32_t offset(const NodeD& n) { return n.fx & kFxOffsetMask; }
   static uint32_t delta(const NodeD& n) { return n.delta; }
   static uint32_t slowIndex(const NodeD& n) {
     uint64_t k;
@@ -131,13 +136,14 @@ inline uint32_t slowGoRightLgb(const Model& m, const SlowNode& s, double x) {
 
 // ---- Traversal ----------------------------------------------------------------------------------
 
-// One level for one lane: node i, converted row `row` -> next node.
+// One level for one lane: node i, converted row `row` -> next node. (64-bit indices: no
+// zero-extension on the address path.)
 template <Rule R, class V, class N, class Ops, bool Slow>
-inline __attribute__((always_inline)) uint32_t step(const Model& m, const N* __restrict nodes, uint32_t i, const char* row) {
-  const N n = nodes[i];
+GROVE_ALWAYS_INLINE uint64_t step(const Model& m, const N* __restrict nodes, uint64_t i, const char* row) {
+  const N& n = nodes[i];
   const uint32_t fx = Ops::fx(n);
-  V v;
-  std::memcpy(&v, row + Ops::offset(n), sizeof v);
+  // Flag bits are only set on slow nodes, which exist only when Slow.
+  const V v = *reinterpret_cast<const V*>(row + (Slow ? fx & kFxOffsetMask : fx));  // the block holds V values
   if (Slow && (fx & kFxSlow)) {
     const SlowNode& sn = m.slow[Ops::slowIndex(n)];
     uint32_t second;
@@ -145,19 +151,19 @@ inline __attribute__((always_inline)) uint32_t step(const Model& m, const N* __r
     else second = slowGoRightLgb(m, sn, v);
     return i + Ops::delta(n) + second;
   }
+  const uint64_t d = Ops::delta(n);
 #if GROVE_ASM_STEP
-  // ucomis sets CF exactly when v < thr or unordered: add delta and CF in one adc.
-  uint32_t next = i;
-  const uint32_t d = Ops::delta(n);
+  // ucomis sets CF exactly when v < thr or unordered (v NaN): next = i + delta + CF in one adc.
+  uint64_t next = i;
   if constexpr (std::is_same_v<V, float>) {
-    __asm__("ucomiss %[t], %[v]\n\tadcl %[d], %[i]" : [i] "+r"(next) : [v] "x"(v), [t] "m"(nodes[i].thr), [d] "r"(d) : "cc");
+    __asm__("ucomiss %[t], %[v]\n\tadcq %[d], %[i]" : [i] "+r"(next) : [v] "x"(v), [t] "m"(n.thr), [d] "r"(d) : "cc");
   } else {
-    __asm__("ucomisd %[t], %[v]\n\tadcl %[d], %[i]" : [i] "+r"(next) : [v] "x"(v), [t] "m"(nodes[i].thr), [d] "r"(d) : "cc");
+    __asm__("ucomisd %[t], %[v]\n\tadcq %[d], %[i]" : [i] "+r"(next) : [v] "x"(v), [t] "m"(n.thr), [d] "r"(d) : "cc");
   }
   return next;
 #else
-  const uint32_t second = static_cast<uint32_t>(!(v >= n.thr));  // v < thr or v is NaN (see forest.h)
-  return i + Ops::delta(n) + second;
+  const uint64_t second = !(v >= n.thr);  // v < thr or v is NaN (see forest.h)
+  return i + d + second;
 #endif
 }
 
@@ -165,7 +171,7 @@ inline __attribute__((always_inline)) uint32_t step(const Model& m, const N* __r
 template <Rule R, class V, class N, class Ops, bool Slow, unsigned W>
 inline void traverseChunk(const Model& m, const N* __restrict nodes, uint32_t* __restrict idxIO,
                           const char* const* __restrict rowIO, unsigned steps) {
-  uint32_t idx[W];
+  uint64_t idx[W];
   const char* row[W];
 #pragma GCC unroll 16
   for (unsigned k = 0; k < W; ++k) {
@@ -177,14 +183,14 @@ inline void traverseChunk(const Model& m, const N* __restrict nodes, uint32_t* _
     for (unsigned k = 0; k < W; ++k) idx[k] = step<R, V, N, Ops, Slow>(m, nodes, idx[k], row[k]);
   }
 #pragma GCC unroll 16
-  for (unsigned k = 0; k < W; ++k) idxIO[k] = idx[k];
+  for (unsigned k = 0; k < W; ++k) idxIO[k] = static_cast<uint32_t>(idx[k]);
 }
 
 // As traverseChunk when every lane reads the same row (one-row blocks: lanes are trees).
 template <Rule R, class V, class N, class Ops, bool Slow, unsigned W>
 inline void traverseChunkOneRow(const Model& m, const N* __restrict nodes, uint32_t* __restrict idxIO, const char* row,
                                 unsigned steps) {
-  uint32_t idx[W];
+  uint64_t idx[W];
 #pragma GCC unroll 16
   for (unsigned k = 0; k < W; ++k) idx[k] = idxIO[k];
   for (unsigned s = 0; s < steps; ++s) {
@@ -192,10 +198,10 @@ inline void traverseChunkOneRow(const Model& m, const N* __restrict nodes, uint3
     for (unsigned k = 0; k < W; ++k) idx[k] = step<R, V, N, Ops, Slow>(m, nodes, idx[k], row);
   }
 #pragma GCC unroll 16
-  for (unsigned k = 0; k < W; ++k) idxIO[k] = idx[k];
+  for (unsigned k = 0; k < W; ++k) idxIO[k] = static_cast<uint32_t>(idx[k]);
 }
 
-// Advances lanes [0, L): idx[l] hot node, row[l] its row in the block, steps[l] levels to go
+// Advances lanes [0, L): idx[l] hot node, row[l] its row in the block, depth[l] levels to go
 // (lanes of one chunk advance together by the chunk's largest depth; leaves loop onto themselves).
 template <Rule R, class V, class N, class Ops, bool Slow>
 void traverse(const Model& m, const N* nodes, uint32_t* idx, const char* const* row, const uint32_t* depth, unsigned L,
@@ -268,28 +274,31 @@ struct Acc<AccMode::F64> {
 
 // Adds the leaves reached by lanes [gi * nr, gi * nr + nr) (tree t0 + gi) to the block's row sums
 // acc[r * K + j], trees in index order.
-template <AccMode M>
-void accumulate(const Model& m, uint32_t t0, unsigned g, unsigned nr, const uint32_t* idx, typename Acc<M>::T* acc,
-                const Input& in, uint64_t row0) {
+template <AccMode M, class N>
+void accumulate(const Model& m, const N* nodes, uint32_t t0, unsigned g, unsigned nr, const uint32_t* idx,
+                typename Acc<M>::T* acc, const Input& in, uint64_t row0) {
   using A = Acc<M>;
   using T = typename A::T;
   const unsigned K = m.numMargins;
   if (!m.vectorLeaves && !m.hasLinear) {
-    const auto* leaf = [&] {
-      if constexpr (M == AccMode::F64) return m.leafD.data();
-      else return m.leafF.data();
-    }();
+    // The contribution: in the leaf node (its threshold field) or, if some are NaN, in leafF / leafD.
+    using C = std::conditional_t<M == AccMode::F64, double, float>;
+    const C* cold = nullptr;
+    if constexpr (M == AccMode::F64) cold = m.leafD.data();
+    else cold = m.leafF.data();
+    const bool inNode = m.leafInNode;
+    auto leaf = [&](uint32_t hot) -> C { return inNode ? static_cast<C>(nodes[hot].thr) : cold[hot]; };
     if (K == 1) {
       for (unsigned r = 0; r < nr; ++r) {
         T a = acc[r];
-        for (unsigned gi = 0; gi < g; ++gi) a = A::add(a, leaf[idx[gi * nr + r]]);
+        for (unsigned gi = 0; gi < g; ++gi) a = A::add(a, leaf(idx[gi * nr + r]));
         acc[r] = a;
       }
     } else {
       for (unsigned gi = 0; gi < g; ++gi) {
         T* o = acc + m.output[t0 + gi];
         const uint32_t* li = idx + gi * nr;
-        for (unsigned r = 0; r < nr; ++r) o[r * K] = A::add(o[r * K], leaf[li[r]]);
+        for (unsigned r = 0; r < nr; ++r) o[r * K] = A::add(o[r * K], leaf(li[r]));
       }
     }
     return;
@@ -322,7 +331,7 @@ void accumulate(const Model& m, uint32_t t0, unsigned g, unsigned nr, const uint
 
 // ---- Blocks ---------------------------------------------------------------------------------------
 
-// Copies rows [row0, row0 + nr) into the scratch block as V: per row nf values, 0, the nf values
+// Copies rows [row0, row0 + nr) into the scratch block as V: per row nf values, +Inf, the nf values
 // negated (stride 2 * nf + 1). For XGBoost V is float32: the conversion is fround.
 template <class V>
 void convertBlock(const Input& in, uint64_t row0, unsigned nr, uint32_t nf, V* block) {
@@ -346,7 +355,7 @@ void convertBlock(const Input& in, uint64_t row0, unsigned nr, uint32_t nf, V* b
         neg[f] = -v;
       }
     }
-    dst[nf] = V(0);
+    dst[nf] = std::numeric_limits<V>::infinity();
   }
 }
 
@@ -395,13 +404,13 @@ void scoreBlock(const Model& m, const void* blockRaw, unsigned nr, uint32_t tree
     traverse<R, V, N, Ops, Slow>(m, nodes, idx, row, depth, g * nr, nr == 1);
     switch (mode) {
       case AccMode::F32:
-        accumulate<AccMode::F32>(m, t0, g, nr, idx, accF, in, row0);
+        accumulate<AccMode::F32>(m, nodes, t0, g, nr, idx, accF, in, row0);
         break;
       case AccMode::F32Dbl:
-        accumulate<AccMode::F32Dbl>(m, t0, g, nr, idx, out, in, row0);
+        accumulate<AccMode::F32Dbl>(m, nodes, t0, g, nr, idx, out, in, row0);
         break;
       case AccMode::F64:
-        accumulate<AccMode::F64>(m, t0, g, nr, idx, out, in, row0);
+        accumulate<AccMode::F64>(m, nodes, t0, g, nr, idx, out, in, row0);
         break;
     }
   }
@@ -460,7 +469,8 @@ unsigned hardwareThreads() {
 
 void scoreRows(const Model& m, const Input& in, uint64_t rows, uint32_t treeEnd, double* out, unsigned threads) {
   if (rows == 0) return;
-  const uint64_t work = rows * std::max<uint64_t>(treeEnd, 1);
+  const uint64_t trees = std::max<uint64_t>(treeEnd, 1);
+  const uint64_t work = rows > UINT64_MAX / trees ? UINT64_MAX : rows * trees;
   const uint64_t useful = std::max<uint64_t>(1, work / gMinWorkPerThread.load(std::memory_order_relaxed));
   if (threads > useful) threads = static_cast<unsigned>(useful);
   if (threads <= 1) {
