@@ -82,7 +82,7 @@ describe('manifest.json', () => {
 
   it('refuses an unknown format', () => {
     expect(manifestError((m) => (m.format = 'onnx'))).toBe(
-      'manifest.json: format: expected "xgboost-json" or "xgboost-ubjson" or "lightgbm-text", got "onnx"',
+      'manifest.json: format: expected "xgboost-json" or "xgboost-ubjson" or "lightgbm-text" or "grove-linear", got "onnx"',
     );
   });
 

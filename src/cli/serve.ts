@@ -8,13 +8,14 @@ import type { CliIO } from './main.js';
 export const SERVE_USAGE = `grove serve [--host H] [--port P] [--models DIR] [--engine native|reference]
             [--max-message-bytes N] [--max-rows N] [--poll-interval SECONDS] [--drain-timeout SECONDS]
             [--log-level trace|debug|info|warn|error] [--prediction-log URL|none] [--no-log-inputs]
-            [--log-retention-days N] [--shadow-queue-rows N]
+            [--log-retention-days N] [--shadow-queue-rows N] [--metrics-port P]
 
   Every flag can also come from the environment: GROVE_HOST (default 0.0.0.0), GROVE_PORT (50051),
   GROVE_MODELS (./models), GROVE_ENGINE (native), GROVE_MAX_MESSAGE_BYTES (67108864),
   GROVE_MAX_ROWS (100000), GROVE_POLL_INTERVAL (0 = off), GROVE_DRAIN_TIMEOUT (30), GROVE_LOG_LEVEL (info),
   GROVE_PREDICTION_LOG (sqlite:./var/predictions.sqlite; or postgres://user:pass@host:port/db, or none),
-  GROVE_LOG_INPUTS (true), GROVE_LOG_RETENTION_DAYS (0 = keep), GROVE_SHADOW_QUEUE_ROWS (10000).
+  GROVE_LOG_INPUTS (true), GROVE_LOG_RETENTION_DAYS (0 = keep), GROVE_SHADOW_QUEUE_ROWS (10000),
+  GROVE_METRICS_PORT (9464; 0 = any free port; -1 = no HTTP port).
   Flags win over the environment.
 `;
 
@@ -39,6 +40,7 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv): Omit<Ser
         'no-log-inputs': { type: 'boolean' },
         'log-retention-days': { type: 'string' },
         'shadow-queue-rows': { type: 'string' },
+        'metrics-port': { type: 'string' },
       },
       strict: true,
     }).values;
@@ -67,6 +69,13 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv): Omit<Ser
     predictionLog: pick('prediction-log', 'GROVE_PREDICTION_LOG') ?? 'sqlite:./var/predictions.sqlite',
     logInputs: values['no-log-inputs'] ? false : env.GROVE_LOG_INPUTS !== 'false',
     logRetentionDays: intFlag('log-retention-days', pick('log-retention-days', 'GROVE_LOG_RETENTION_DAYS')) ?? 0,
+    metricsPort: (() => {
+      const v = pick('metrics-port', 'GROVE_METRICS_PORT');
+      if (v === '-1' || v === 'off') return -1;
+      const p = intFlag('metrics-port', v) ?? 9464;
+      if (p > 65535) throw new UsageError(`--metrics-port must be at most 65535, got ${p}`);
+      return p;
+    })(),
     shadowQueueRows: intFlag('shadow-queue-rows', pick('shadow-queue-rows', 'GROVE_SHADOW_QUEUE_ROWS'), 1) ?? 10_000,
     logLevel: logLevel as Level,
   };

@@ -218,7 +218,10 @@ export class Registry extends EventEmitter {
     this.#pending++;
     const run = this.#queue.then(async () => {
       await this.#beforeReload?.();
-      return this.#reloadNow(scope);
+      const started = performance.now();
+      const outcomes = await this.#reloadNow(scope);
+      this.emit('reloaded', outcomes, (performance.now() - started) / 1000);
+      return outcomes;
     });
     this.#queue = run.catch(() => undefined).finally(() => this.#pending--);
     return run;
@@ -626,6 +629,8 @@ export class Registry extends EventEmitter {
         },
         replacing ? 'version reloaded' : 'version ready',
       );
+      const t = loaded.timings;
+      this.emit('loaded', inst.served, (t.readMs + t.buildMs + t.warmupMs + t.selfCheckMs) / 1000);
       this.#changed();
       return result('loaded', null);
     } catch (err) {

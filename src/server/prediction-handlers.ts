@@ -10,6 +10,7 @@ import type { CancelSignal, PredictCall, PredictInput, PredictResult, PredictSer
 import type { RawRecord, RawValue } from '../service/records.js';
 import { grpcCode, toServiceError, violationField } from './status.js';
 import type { ServerState } from './state.js';
+import type { GroveMetrics } from '../monitoring/metrics.js';
 
 function decodeValue(v: Value__Output | undefined): RawValue {
   switch (v?.kind) {
@@ -82,7 +83,7 @@ function encodeResult(r: PredictResult): PredictResponse {
   };
 }
 
-export function predictionHandlers(service: PredictService, state: ServerState, logger: Logger): PredictionServiceHandlers {
+export function predictionHandlers(service: PredictService, state: ServerState, logger: Logger, metrics?: GroveMetrics): PredictionServiceHandlers {
   return {
     Predict(call, callback) {
       const started = process.hrtime.bigint();
@@ -106,6 +107,7 @@ export function predictionHandlers(service: PredictService, state: ServerState, 
         (err: unknown) => {
           done();
           const e = GroveError.from(err);
+          metrics?.observeRefused(call.request.model, e.code);
           if (e.code === 'INTERNAL') logger.error({ err, requestId: call.request.request_id, model: call.request.model }, 'predict failed');
           else logger.debug({ code: e.code, reason: e.message, requestId: call.request.request_id, model: call.request.model }, 'predict refused');
           callback(toServiceError(e));
@@ -140,6 +142,7 @@ export function predictionHandlers(service: PredictService, state: ServerState, 
               followUp = result.followUp;
             } catch (err) {
               const e = GroveError.from(err);
+              metrics?.observeRefused(req.model, e.code);
               if (e.code === 'INTERNAL') logger.error({ err, model: req.model }, 'stream batch failed');
               response = {
                 model: req.model,

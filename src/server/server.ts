@@ -11,6 +11,11 @@ import { Router } from '../routing/router.js';
 import { PredictService, type PredictLimits } from '../service/predict.js';
 import { ShadowRunner } from '../service/shadow-runner.js';
 import { openPredictionLog, type PredictionLog } from '../monitoring/prediction-log.js';
+import { GroveMetrics } from '../monitoring/metrics.js';
+import type { ReferenceStats } from '../monitoring/reference-stats.js';
+import type { ReloadOutcome, ServedVersion } from '../registry/registry.js';
+import { startHttp } from './http.js';
+import type { Server as HttpServer } from 'node:http';
 import { loadGroveProto, loadPackageDefinition } from './proto.js';
 import { predictionHandlers } from './prediction-handlers.js';
 import { modelHandlers } from './model-handlers.js';
@@ -34,6 +39,8 @@ export interface ServerConfig {
   logRetentionDays: number;
   /** Rows the shadow queue may hold before it drops jobs. */
   shadowQueueRows: number;
+  /** HTTP port for /metrics and the status page (0 = any free port, -1 = off). */
+  metricsPort: number;
   logger: Logger;
 }
 
@@ -46,6 +53,9 @@ export class GroveServer {
   readonly router: Router;
   predictionLog: PredictionLog | null = null;
   shadow: ShadowRunner | null = null;
+  readonly metrics = new GroveMetrics();
+  #http: HttpServer | null = null;
+  metricsPort = 0;
   readonly health = new HealthImplementation({ '': 'NOT_SERVING', [OVERALL_SERVICE]: 'NOT_SERVING' });
   #server: grpc.Server;
   #port = 0;
@@ -68,17 +78,82 @@ export class GroveServer {
       'grpc.max_send_message_length': config.maxMessageBytes,
     });
     this.registry.on('change', () => this.#updateHealth());
+    this.#wireRegistryMetrics();
   }
 
+  #wireRegistryMetrics(): void {
+    const m = this.metrics;
+    this.registry.on('reloaded', (outcomes: ReloadOutcome[], seconds: number) => {
+      m.reloadSeconds.observe(seconds);
+      for (const o of outcomes) {
+        m.loads.inc({ model: o.name, version: String(o.version), outcome: o.outcome });
+        if (o.outcome === 'unloaded') m.untrackVersion(o.name, o.version);
+      }
+    });
+    this.registry.on('loaded', (served: ServedVersion, seconds: number) => {
+      m.loadSeconds.observe({ model: served.name, version: String(served.version) }, seconds);
+      m.trackVersion(served.name, served.version, served.manifest.reference_stats as ReferenceStats | undefined);
+    });
+    m.beforeScrape(() => {
+      m.loaded.reset();
+      for (const model of this.registry.listModels()) {
+        for (const v of model.versions) {
+          let format = '';
+          if (v.state === 'ready') {
+            try {
+              const lease = this.registry.acquire(model.name, String(v.version));
+              format = lease.served.model.formatDetail;
+              lease.release();
+            } catch {
+              // unloaded in between: no format
+            }
+          }
+          m.loaded.set({ model: model.name, version: String(v.version), state: v.state, format }, 1);
+        }
+      }
+      if (this.shadow) {
+        const st = this.shadow.stats();
+        m.shadowQueueRows.set(st.depthRows);
+        m.shadowDropped.set(st.dropped);
+        for (const c of this.shadow.comparisons()) {
+          m.shadowAgreement.set({ model: c.model, live: String(c.liveVersion), candidate: String(c.candidateVersion) }, c.agreement);
+        }
+      }
+      if (this.predictionLog) {
+        const st = this.predictionLog.stats();
+        m.logBuffered.set(st.buffered);
+        m.logDropped.set(st.dropped);
+        m.logWritten.set(st.written);
+      }
+    });
+  }
+
+  /** What the status page and /status.json show. */
+  statusJson(): unknown {
+    return {
+      generatedAt: new Date().toISOString(),
+      phase: this.state.phase,
+      models: this.registry.listModels().map((m) => ({
+        ...m,
+        routing: this.router.routing(m.name),
+        shadow: (() => {
+          const r = this.router.routing(m.name);
+          return this.shadow && r.live !== null && r.candidate !== null ? this.shadow.comparison(m.name, r.live, r.candidate) : null;
+        })(),
+      })),
+      shadowQueue: this.shadow?.stats() ?? null,
+      predictionLog: this.predictionLog ? { url: this.predictionLog.url, ...this.predictionLog.stats() } : null,
+    };
+  }
   /** Services need the prediction log, which opens asynchronously: wire them in start(). */
   #addServices(): void {
     const { logger, maxRows, shadowQueueRows } = this.config;
-    this.shadow = new ShadowRunner(this.registry, this.predictionLog, logger.child({ component: 'shadow' }), { capacityRows: shadowQueueRows });
+    this.shadow = new ShadowRunner(this.registry, this.predictionLog, logger.child({ component: 'shadow' }), { capacityRows: shadowQueueRows, metrics: this.metrics });
     const limits: PredictLimits = { maxRows, asyncRows: 256 };
-    const service = new PredictService({ registry: this.registry, router: this.router, shadow: this.shadow, predictionLog: this.predictionLog, limits });
+    const service = new PredictService({ registry: this.registry, router: this.router, shadow: this.shadow, predictionLog: this.predictionLog, metrics: this.metrics, limits });
     const def = loadPackageDefinition();
     const proto = loadGroveProto(def);
-    this.#server.addService(proto.grove.v1.PredictionService.service, predictionHandlers(service, this.state, logger));
+    this.#server.addService(proto.grove.v1.PredictionService.service, predictionHandlers(service, this.state, logger, this.metrics));
     this.#server.addService(proto.grove.v1.ModelService.service, modelHandlers({ registry: this.registry, router: this.router, shadow: this.shadow, logger }));
     this.health.addToServer(this.#server);
     new ReflectionService(def).addToServer(this.#server);
@@ -123,10 +198,20 @@ export class GroveServer {
         err ? reject(err) : resolve(bound),
       );
     });
+    if (this.config.metricsPort >= 0) {
+      const http = await startHttp(host, this.config.metricsPort, {
+        metrics: () => this.metrics.render(),
+        metricsContentType: this.metrics.registry.contentType,
+        statusHtml: () => `<!doctype html><meta charset="utf-8"><title>grove</title><pre>${escapeHtml(JSON.stringify(this.statusJson(), null, 2))}</pre>`,
+        statusJson: () => this.statusJson(),
+      }, logger);
+      this.#http = http.server;
+      this.metricsPort = http.port;
+    }
     this.state.phase = 'serving';
     this.#updateHealth();
     const loaded = this.registry.listModels().flatMap((m) => m.versions.filter((v) => v.state === 'ready').map((v) => `${m.name}/${v.version}`));
-    logger.info({ host, port: this.#port, models: loaded }, 'grove serving');
+    logger.info({ host, port: this.#port, metricsPort: this.metricsPort, models: loaded }, 'grove serving');
     return this.#port;
   }
 
@@ -157,10 +242,15 @@ export class GroveServer {
         resolve();
       });
     });
+    await new Promise<void>((resolve) => (this.#http ? this.#http.close(() => resolve()) : resolve()));
     await this.shadow?.queue.idle();
     await this.registry.close();
     await this.predictionLog?.close();
     this.state.phase = 'stopped';
     logger.info('stopped');
   }
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

@@ -12,6 +12,12 @@ import type { PredictionLog } from '../monitoring/prediction-log.js';
 import type { RawRecord } from './records.js';
 import type { ShadowRunner } from './shadow-runner.js';
 import { predictionRecords } from './log-records.js';
+import { violationKind, type GroveMetrics } from '../monitoring/metrics.js';
+
+/** What the service needs of drift monitoring (src/monitoring/drift.ts): to be shown each scored batch. */
+export interface DriftObserver {
+  observe(model: string, version: number, records: readonly RawRecord[], predictions: ArrayLike<number>, width: number): void;
+}
 
 export type PredictInput =
   | { kind: 'records'; records: readonly RawRecord[] }
@@ -79,6 +85,8 @@ export interface PredictDeps {
   router?: Router | null;
   shadow?: ShadowRunner | null;
   predictionLog?: PredictionLog | null;
+  metrics?: GroveMetrics | null;
+  drift?: DriftObserver | null;
   limits?: PredictLimits;
 }
 
@@ -88,8 +96,12 @@ export class PredictService {
   private readonly shadow: ShadowRunner | null;
   private readonly predictionLog: PredictionLog | null;
   private readonly limits: PredictLimits;
+  private readonly metrics: GroveMetrics | null;
+  private readonly drift: DriftObserver | null;
 
   constructor(deps: PredictDeps) {
+    this.metrics = deps.metrics ?? null;
+    this.drift = deps.drift ?? null;
     this.registry = deps.registry;
     this.router = deps.router ?? null;
     this.shadow = deps.shadow ?? null;
@@ -112,6 +124,15 @@ export class PredictService {
     }
   }
 
+  #countMissing(model: string, version: number, fields: readonly string[], records: readonly RawRecord[]): void {
+    const m = this.metrics!;
+    for (const f of fields) {
+      let n = 0;
+      for (const r of records) if (r[f] === null || r[f] === undefined) n++;
+      if (n > 0) m.missing.inc({ model, version: String(version), field: f }, n);
+    }
+  }
+
   async predict(call: PredictCall): Promise<PredictResult> {
     const requestId = call.requestId || randomUUID();
     if (!call.model) throw new GroveError('INVALID_ARGUMENT', 'model is required', [{ row: null, field: 'model', reason: 'empty' }]);
@@ -131,6 +152,7 @@ export class PredictService {
       let x: Float64Array;
       let violations: FieldViolation[] = [];
       let invalidRows = new Set<number>();
+      const encodeStart = process.hrtime.bigint();
       if (call.input.kind === 'dense') {
         const { cols, values } = call.input;
         if (cols !== model.numFeatures) {
@@ -154,13 +176,33 @@ export class PredictService {
         throw new GroveError('INVALID_ARGUMENT', `${invalidRows.size} of ${rows} rows are invalid`, violations);
       }
       checkAborted(call.signal);
+      const scoreStart = process.hrtime.bigint();
       const opts = { outputMargin: call.outputMargin };
       const values = rows >= this.limits.asyncRows ? await scorer.predictAsync(x, rows, opts) : scorer.predict(x, rows, opts);
       const width = call.outputMargin ? model.numMargins : model.numOutputs;
       for (const r of invalidRows) values.fill(NaN, r * width, (r + 1) * width);
       const input = call.input;
-      const latencyUs = Number(process.hrtime.bigint() - started) / 1e3;
+      const done = process.hrtime.bigint();
+      const latencyUs = Number(done - started) / 1e3;
       const followUp = (): void => {
+        if (this.metrics) {
+          this.metrics.observeRequest({
+            model: name,
+            version,
+            role: decision.role,
+            code: 'OK',
+            rows,
+            invalidRows: invalidRows.size,
+            seconds: latencyUs / 1e6,
+            scoringSeconds: Number(done - scoreStart) / 1e9,
+            encodeSeconds: Number(scoreStart - encodeStart) / 1e9,
+            values: call.outputMargin ? null : values,
+            width,
+          });
+          for (const v of violations) this.metrics.violations.inc({ model: name, version: String(version), field: v.field, kind: violationKind(v.reason) });
+          if (input.kind === 'records') this.#countMissing(name, version, scorer.pipeline ? Object.keys(scorer.pipeline.inputSchema.fields) : model.featureNames, input.records);
+        }
+        if (this.drift && input.kind === 'records' && !call.outputMargin) this.drift.observe(name, version, input.records, values, width);
         if (this.predictionLog) {
           this.predictionLog.append(
             predictionRecords({ requestId, model: name, version, role: decision.role, input, rows, values, width, errors: violations, latencyUs, featureNames: model.featureNames }),

@@ -9,16 +9,19 @@ import { ShadowComparison, type ComparisonSummary } from '../monitoring/comparis
 import type { PredictionLog, PredictionRecord } from '../monitoring/prediction-log.js';
 import { ShadowQueue, type ShadowJob, type ShadowResult, type ShadowStats } from '../routing/shadow.js';
 import { logInputs } from './log-records.js';
+import type { GroveMetrics } from '../monitoring/metrics.js';
 
 export interface ShadowRunnerOptions {
   capacityRows?: number;
   tolerance?: { rel: number; abs: number };
+  metrics?: GroveMetrics | null;
 }
 
 export class ShadowRunner {
   readonly queue: ShadowQueue;
   #comparisons = new Map<string, ShadowComparison>();
   readonly tolerance: { rel: number; abs: number };
+  readonly #metrics: GroveMetrics | null;
 
   constructor(
     registry: Registry,
@@ -27,6 +30,7 @@ export class ShadowRunner {
     opts: ShadowRunnerOptions = {},
   ) {
     this.tolerance = opts.tolerance ?? { rel: 0.1, abs: 0 };
+    this.#metrics = opts.metrics ?? null;
     this.queue = new ShadowQueue(registry, (r) => this.#record(r), log, opts.capacityRows ?? 10_000);
   }
 
@@ -36,6 +40,11 @@ export class ShadowRunner {
 
   #key(model: string, live: number, candidate: number): string {
     return `${model}\0${live}\0${candidate}`;
+  }
+
+  /** Every comparison running, for metrics. */
+  comparisons(): ComparisonSummary[] {
+    return [...this.#comparisons.values()].map((c) => c.summary());
   }
 
   comparison(model: string, live: number, candidate: number): ComparisonSummary | null {
@@ -54,10 +63,16 @@ export class ShadowRunner {
       cmp = new ShadowComparison(job.model, job.liveVersion, job.candidate, this.tolerance);
       this.#comparisons.set(key, cmp);
     }
+    const labels = { model: job.model, live: String(job.liveVersion), candidate: String(job.candidate) };
+    const hist = this.#metrics?.shadowRelDiff.labels(labels);
     for (let row = 0; row < job.rows; row++) {
       if (r.rowErrors.has(row)) continue;
-      cmp.add(job.liveValues[row * job.liveWidth], r.values[row * r.width]);
+      const live = job.liveValues[row * job.liveWidth];
+      const cand = r.values[row * r.width];
+      cmp.add(live, cand);
+      if (hist && Number.isFinite(live) && Number.isFinite(cand)) hist.observe(Math.abs(cand - live) / Math.max(Math.abs(live), 1e-12));
     }
+
     if (this.predictionLog) {
       const now = Date.now();
       const inputs = logInputs(job.input, job.rows);

@@ -8,6 +8,8 @@ export const BIN = join(import.meta.dirname, '..', '..', 'bin', 'grove.js');
 
 export interface RunningServer {
   port: number;
+  /** The HTTP port of /metrics and the status page. */
+  metricsPort: number;
   address: string;
   proc: ChildProcess;
   /** Every JSON log line so far. */
@@ -19,7 +21,9 @@ export interface RunningServer {
 }
 
 export async function startServer(modelRoot: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RunningServer> {
-  const proc = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--models', modelRoot, ...extraArgs], {
+  // Tests run servers side by side: any free metrics port, and no shared prediction log unless asked.
+  const defaults = ['--metrics-port', '0', ...(extraArgs.includes('--prediction-log') ? [] : ['--prediction-log', 'none'])];
+  const proc = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--models', modelRoot, ...defaults, ...extraArgs], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -56,6 +60,7 @@ export async function startServer(modelRoot: string, extraArgs: string[] = [], e
   const port = serving.port as number;
   return {
     port,
+    metricsPort: serving.metricsPort as number,
     address: `127.0.0.1:${port}`,
     proc,
     logs,
