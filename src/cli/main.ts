@@ -6,6 +6,8 @@ import { runModels, MODELS_USAGE } from './models.js';
 import { runTrain, TRAIN_USAGE } from './train.js';
 import { runRoute, ROUTE_USAGE } from './route.js';
 import { runValidate, VALIDATE_USAGE } from './validate.js';
+import { runShadowReport, SHADOW_REPORT_USAGE } from './shadow-report.js';
+import { runDiff, DIFF_USAGE } from './diff.js';
 import { UsageError } from './usage.js';
 
 const USAGE = `usage: grove <command> [options]
@@ -16,6 +18,8 @@ commands:
   models   list a running server's models, versions and states
   score    score a CSV with a model file (XGBoost JSON/UBJSON, LightGBM text), no server
   route    change a model's routing: candidate, shadow, canary, promote, rollback, off
+  shadow-report  compare live and shadow predictions from the prediction log (text, JSON, HTML)
+  diff     score the same rows with two versions and compare them (exit 1 over the mismatch limit)
   validate lint a model bundle and run its self-check
   train    train a house-price model version into a registry bundle
 
@@ -51,6 +55,10 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         return await runRoute(rest, io);
       case 'validate':
         return await runValidate(rest, io);
+      case 'shadow-report':
+        return await runShadowReport(rest, io);
+      case 'diff':
+        return await runDiff(rest, io);
       case undefined:
       case '-h':
       case '--help':

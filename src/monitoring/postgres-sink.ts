@@ -1,7 +1,7 @@
 /**
  * PostgreSQL prediction-log sink (pg): for several replicas writing one log.
  *
- * One batch = one INSERT … SELECT FROM json_to_recordset($1) … ON CONFLICT DO NOTHING: a single
+ * One batch = one INSERT … SELECT FROM jsonb_to_recordset($1) … ON CONFLICT DO NOTHING: a single
  * parameter whatever the batch size, one implicit transaction, and a retry after an unknown
  * outcome (connection lost around COMMIT) inserts nothing twice. Inputs and outputs are jsonb;
  * text columns use the "C" collation so the read order (and keyset pagination) matches SQLite's.
@@ -45,7 +45,7 @@ const MIGRATION_LOCK = 0x67726f7665;
 const INSERT = `
 INSERT INTO grove_predictions (request_id, row_index, model, version, role, ts, input, input_hash, outputs, latency_us, error)
 SELECT b.r, b.i, b.m, b.v, b.o, to_timestamp(b.t / 1000.0::float8), b.x, b.h, b.y, b.l, b.e
-FROM json_to_recordset($1::json) AS b(r text, i integer, m text, v integer, o text, t float8, x jsonb, h text, y jsonb, l float8, e text)
+FROM jsonb_to_recordset($1::jsonb) AS b(r text, i integer, m text, v integer, o text, t float8, x jsonb, h text, y jsonb, l float8, e text)
 ON CONFLICT DO NOTHING`;
 
 const SELECT = `SELECT id::float8 AS id, request_id, row_index, model, version, role, (extract(epoch FROM ts) * 1000)::float8 AS ts,
@@ -68,7 +68,7 @@ interface SqlRow {
 
 const str = (s: string | null): string => (s === null ? 'null' : JSON.stringify(s));
 
-/** The batch as one JSON array for json_to_recordset (inputs and outputs are JSON already). */
+/** The batch as one JSON array for jsonb_to_recordset (inputs and outputs are JSON already). */
 function batchJson(rows: readonly StoredRow[]): string {
   const parts: string[] = new Array<string>(rows.length);
   for (let i = 0; i < rows.length; i++) {

@@ -60,7 +60,7 @@ export interface PredictionRecord {
 export interface PredictionLogStats {
   /** Accepted records not yet settled (waiting in memory or being written). */
   buffered: number;
-  /** Records stored (a retried duplicate counts once). */
+  /** Records stored. A record whose key (request id, row, role, model, version, timestamp) was already stored counts as written: it is there, once. */
   written: number;
   /** Records not stored: buffer overflow, flush/close timeout, or rejected (below). */
   dropped: number;
@@ -510,6 +510,8 @@ class SinkWriter {
   private unhealthySince = 0;
   private nextRetentionAt = 0;
   private retentionDeleted = 0;
+  /** The last loop turn ran a retention chunk: the next one writes a batch if there is one. */
+  private retentionRan = false;
   private rejectLogAt = 0;
 
   constructor(
@@ -615,7 +617,7 @@ class SinkWriter {
       while (k < b.seqs.length && b.seqs[k] < this.dropUpTo) k++;
       if (k > 0) {
         const rejectedBefore = [...b.rejected.keys()].filter((i) => i < k).length;
-        this.settle(k, 0, k - rejectedBefore, rejectedBefore);
+        this.settle(k, 0, k, rejectedBefore);
         if (k === b.seqs.length) this.batch = null;
         else {
           const rejected = new Map<number, string>();
@@ -692,12 +694,19 @@ class SinkWriter {
             return;
           }
         }
+        // Retention: one chunk at a time, alternating with batches, so neither starves the other.
+        if (this.batch === null && this.retentionDue() && !this.retentionRan) {
+          this.retentionRan = true;
+          await this.retentionStep();
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          continue;
+        }
+        this.retentionRan = false;
         if (this.batch === null) {
           const n = this.pending();
           const urgent = n > 0 && (this.seqs[this.head] < this.flushUpTo || this.closing);
           if (n === 0 || (n < this.cfg.batchSize && !urgent && Date.now() - this.firstPendingAt < this.cfg.flushIntervalMs)) {
-            if (await this.retentionStep()) continue;
-            if (this.closing && n === 0) return this.finishClose();
+            if (this.retentionDue()) continue;
             if (n > 0) this.schedule(this.cfg.flushIntervalMs - (Date.now() - this.firstPendingAt));
             else if (this.cfg.retentionDays > 0) this.schedule(this.nextRetentionAt - Date.now());
             return;
@@ -801,9 +810,12 @@ class SinkWriter {
     }
   }
 
-  /** Deletes one chunk of expired rows if retention is due; true if it did something. */
-  private async retentionStep(): Promise<boolean> {
-    if (this.cfg.retentionDays <= 0 || this.closing || Date.now() < this.nextRetentionAt) return false;
+  private retentionDue(): boolean {
+    return this.cfg.retentionDays > 0 && !this.closing && Date.now() >= this.nextRetentionAt;
+  }
+
+  /** Deletes one chunk of expired rows; the run ends (until the next interval) with a chunk that is not full. */
+  private async retentionStep(): Promise<void> {
     const cutoff = Date.now() - this.cfg.retentionDays * DAY_MS;
     try {
       const n = await this.sink.deleteOlderThan(cutoff, RETENTION_CHUNK);
@@ -815,7 +827,6 @@ class SinkWriter {
         }
         this.retentionDeleted = 0;
       }
-      return n > 0;
     } catch (err) {
       this.log('warn', 'prediction log: retention failed', { error: errorMessage(err) });
       this.nextRetentionAt = Date.now() + Math.min(this.cfg.retentionIntervalMs, 60_000);
@@ -823,7 +834,6 @@ class SinkWriter {
         this.opened = false;
         void this.sink.reset().catch(() => undefined);
       }
-      return false;
     }
   }
 
@@ -1078,6 +1088,9 @@ class BufferedPredictionLog implements PredictionLog {
         this.closedResolve?.();
         break;
       case 'ready':
+        // a (re)started writer: its first connection attempt decides
+        this.healthy = m.ok;
+        if (m.error) this.lastError = m.error;
         break;
     }
   }
@@ -1314,18 +1327,26 @@ function startWorker(entry: URL, log: BufferedPredictionLog, init: WorkerInit): 
       }
       log.onMessage(m);
     });
+    // An uncaught error is followed by 'exit': whichever comes first is reported, once.
     worker.on('error', (err) => {
       if (!started) {
         started = true;
         stopping = true;
         reject(err);
-      } else log.writerLost(`writer thread error: ${errorMessage(err)}`);
+      } else if (!stopping) {
+        stopping = true;
+        log.writerLost(`writer thread error: ${errorMessage(err)}`);
+      }
     });
     worker.on('exit', (code) => {
       if (!started) {
         started = true;
+        stopping = true;
         reject(new Error(`writer thread exited with code ${code}`));
-      } else if (!stopping) log.writerLost(`writer thread exited with code ${code}`);
+      } else if (!stopping) {
+        stopping = true;
+        log.writerLost(`writer thread exited with code ${code}`);
+      }
     });
     log.attach({
       post: (m) => worker.postMessage(m),

@@ -21,6 +21,8 @@ export interface ShadowJob {
   /** The live answer, rows x liveWidth, for pairing by row. */
   liveValues: Float64Array;
   liveWidth: number;
+  /** The live model's feature names: dense rows are logged by name. */
+  featureNames?: readonly string[];
 }
 
 export interface ShadowResult {

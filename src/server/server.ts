@@ -186,7 +186,6 @@ export class GroveServer {
         logInputs: this.config.logInputs,
         retentionDays: this.config.logRetentionDays,
       });
-      logger.info({ url: this.predictionLog.url }, 'prediction log open');
     }
     this.#addServices();
     const outcomes = await this.registry.start();

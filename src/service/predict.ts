@@ -210,7 +210,7 @@ export class PredictService {
         }
         // Shadow compares predictions, so only for transformed outputs.
         if (this.shadow && decision.shadow !== null && decision.shadow !== version && !call.outputMargin) {
-          this.shadow.offer({ model: name, candidate: decision.shadow, liveVersion: version, requestId, input, rows, liveValues: values, liveWidth: width });
+          this.shadow.offer({ model: name, candidate: decision.shadow, liveVersion: version, requestId, input, rows, liveValues: values, liveWidth: width, featureNames: model.featureNames });
         }
       };
       return {

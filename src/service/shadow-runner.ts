@@ -75,7 +75,7 @@ export class ShadowRunner {
 
     if (this.predictionLog) {
       const now = Date.now();
-      const inputs = logInputs(job.input, job.rows);
+      const inputs = logInputs(job.input, job.rows, job.featureNames);
       const records: PredictionRecord[] = [];
       for (let row = 0; row < job.rows; row++) {
         const err = r.rowErrors.get(row) ?? null;
