@@ -12,7 +12,15 @@ function render(models: ModelInfo__Output[]): string {
   const lines: string[] = [];
   for (const m of models) {
     const labels = Object.entries(m.labels).map(([k, v]) => `${k}=${v}`).join(' ');
-    lines.push(`${m.name}  default: ${m.default_version || 'none'}${labels ? `  labels: ${labels}` : ''}`);
+    const r = m.routing;
+    const routing = r && r.live
+      ? `live ${r.live}${r.candidate ? `, candidate ${r.candidate} (${r.mode === 'canary' ? `canary ${r.weight}%` : r.mode === 'shadow' ? `shadow, sample rate ${r.sample_rate}` : 'no traffic'})` : ''}${r.previous_live ? `, rollback target ${r.previous_live}` : ''}`
+      : `default ${m.default_version || 'none'}`;
+    lines.push(`${m.name}  ${routing}${labels ? `  labels: ${labels}` : ''}`);
+    if (r?.shadow && r.shadow.pairs > 0) {
+      const s = r.shadow;
+      lines.push(`  shadow v${s.live_version} vs v${s.candidate_version}: ${s.pairs} pairs, mean rel diff ${(s.mean_rel_diff * 100).toFixed(2)}%, agreement ${(s.agreement * 100).toFixed(1)}% within ${(s.rel_tolerance * 100).toFixed(0)}%`);
+    }
     for (const v of m.versions) {
       const detail = v.state === 'ready' ? `${v.format}, ${v.objective}, ${v.num_features} features -> ${v.num_outputs} outputs` : v.error;
       lines.push(`  v${v.version}  ${v.state.padEnd(9)} ${v.labels.length ? `[${v.labels.join(',')}] ` : ''}${detail}`);
