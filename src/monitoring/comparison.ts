@@ -81,6 +81,11 @@ export class ShadowComparison {
     return { abs, rel, agree };
   }
 
+  /** The pairs in the window (for plots): live[i] and candidate[i] belong together. */
+  windowValues(): { live: Float64Array; candidate: Float64Array } {
+    return { live: this.#live.slice(0, this.#filled), candidate: this.#cand.slice(0, this.#filled) };
+  }
+
   summary(): ComparisonSummary {
     const n = this.#filled;
     const { abs, rel, agree } = this.#diffs();

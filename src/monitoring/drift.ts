@@ -10,13 +10,17 @@
  *    last). Reference proportion of bin i = (1 − missing_rate) · counts_i / Σ counts.
  *  - numeric field that a tree model splits on (psiSplits): between the model's sorted unique
  *    split thresholds on that feature, with the model's own comparison (XGBoost x < t, LightGBM
- *    x ≤ t). The manifest has no counts for these bins, so their reference proportions come from
- *    the reference CDF interpolated linearly between the known points (histogram edges, exact;
+ *    x ≤ t), coarsened to a subset of those thresholds so each bin holds ≥ 5 % of the reference
+ *    (`splitMinMass`; a forest splits a field at dozens of points, and PSI over thin bins is
+ *    mostly noise). The manifest has no counts for these bins, so their reference proportions come
+ *    from the reference CDF interpolated linearly between the known points (histogram edges, exact;
  *    quantiles, bounds) — see ReferenceCdf in psi.ts. That is exact where a threshold is a decile
- *    edge and approximate elsewhere (discrete fields whose mass sits between knots, tails beyond
- *    the 0.99 quantile), so psiSplits is reported but does not raise the flag.
+ *    edge and approximate elsewhere (zero-inflated or discrete fields whose mass sits between
+ *    knots, tails beyond the 0.99 quantile): on house-price v2's own training rows psiSplits is up
+ *    to 0.055 (BsmtFinSF1) where the decile PSI is 0. So psiSplits is reported, not flagged on.
  *  - categorical field: the reference categories, one bucket for categories the reference never
- *    saw, and missing. Reference proportion = (1 − missing_rate) · frequency; unseen: 0.
+ *    saw, and missing. Reference proportion = (1 − missing_rate) · frequency; unseen: 0 (beyond
+ *    10,000 categories the rarer ones share the unseen bucket, with their reference share).
  *  - prediction (first output per row): the reference prediction histogram's bins; rows without
  *    a finite prediction (refused rows) are not counted.
  * PSI = Σ (p_live − p_ref) · ln(p_live / p_ref), proportions floored at 1e-4 (psi.ts). Categorical
@@ -79,6 +83,8 @@ export interface DriftReport {
   threshold: number;
   features: FeatureDrift[];
   prediction: { psi: number; flagged: boolean; liveRows: number } | null;
+  /** Reference fields left out because their statistics are malformed (absent when none). */
+  skippedFields?: { field: string; reason: string }[];
   /** Oldest first; `at` in ms since the epoch; psi per feature (decile bins); predictionPsi when tracked. */
   history: { at: number; psi: Record<string, number>; predictionPsi?: number }[];
 }
@@ -117,9 +123,37 @@ interface PredictionBinning {
 }
 
 const NOT_COUNTED = 0xffff;
+const MAX_CATEGORIES = 10_000;
+
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** Why a field's reference statistics cannot be binned (the manifest keeps them as is), or null. */
+function invalidStats(st: unknown): string | null {
+  if (typeof st !== 'object' || st === null) return 'not an object';
+  const o = st as Record<string, unknown>;
+  if (!finite(o.missing_rate) || o.missing_rate < 0 || o.missing_rate > 1) return 'missing_rate must be a number in [0, 1]';
+  if (o.type === 'categorical') {
+    if (typeof o.frequencies !== 'object' || o.frequencies === null) return 'frequencies must be an object';
+    for (const v of Object.values(o.frequencies)) if (!finite(v) || v < 0) return 'frequencies must be non-negative numbers';
+    return null;
+  }
+  if (o.type !== 'numeric') return `unknown type ${JSON.stringify(o.type)}`;
+  const q = o.quantiles;
+  if (!Array.isArray(q) || !q.every((x) => Array.isArray(x) && x.length === 2 && finite(x[0]) && finite(x[1]))) return 'quantiles must be [level, value] pairs';
+  const h = o.histogram as { edges?: unknown; counts?: unknown } | null;
+  if (typeof h !== 'object' || h === null || !Array.isArray(h.edges) || !Array.isArray(h.counts)) return 'histogram must have edges and counts';
+  const edges = h.edges as unknown[];
+  const counts = h.counts as unknown[];
+  if (!edges.every(finite) || !edges.every((e, i) => i === 0 || (e as number) > (edges[i - 1] as number))) return 'histogram.edges must be increasing numbers';
+  if (!counts.every((c) => finite(c) && c >= 0)) return 'histogram.counts must be non-negative numbers';
+  if (edges.length === 0 ? counts.length !== 0 : counts.length !== Math.max(edges.length - 1, 1)) return 'histogram.counts must have one count per bin';
+  return null;
+}
 
 class VersionWindow {
   readonly fields: FieldBinning[] = [];
+  /** Reference fields whose statistics cannot be used (malformed manifest), with the reason. */
+  readonly skipped: { field: string; reason: string }[] = [];
   readonly prediction: PredictionBinning | null = null;
   readonly slots: number;
   readonly counts: Float64Array;
@@ -141,8 +175,13 @@ class VersionWindow {
   ) {
     let offset = 0;
     let slot = 0;
-    for (const name of Object.keys(reference.fields).sort()) {
+    for (const name of Object.keys(reference.fields ?? {}).sort()) {
       const st = reference.fields[name];
+      const problem = invalidStats(st);
+      if (problem) {
+        this.skipped.push({ field: name, reason: problem });
+        continue;
+      }
       const f: FieldBinning = {
         name,
         kind: st.type === 'numeric' ? NUMERIC : CATEGORICAL,
@@ -169,17 +208,22 @@ class VersionWindow {
           f.split = { offset: 0, slot: slot++, bins: thresholds.length + 2, ref: splitBinProportions(st, thresholds, s.strictLess), thresholds, strictLess: s.strictLess, fround: s.fround };
         }
       } else {
-        const names = Object.keys(st.frequencies);
+        // The most frequent MAX_CATEGORIES categories get a bin each; rarer ones share the
+        // "unseen" bin (with their reference share), so the ring's Uint16 bin indices suffice.
+        const all = Object.keys(st.frequencies);
+        const names = all.length <= MAX_CATEGORIES ? all : [...all].sort((a, b) => st.frequencies[b] - st.frequencies[a] || (a < b ? -1 : 1)).slice(0, MAX_CATEGORIES);
         const present = 1 - st.missing_rate;
-        f.bins = names.length + 2; // categories, unseen, missing
-        if (f.bins >= NOT_COUNTED) throw new RangeError(`drift: ${name}: too many categories (${names.length})`);
+        f.bins = names.length + 2; // categories, unseen (and folded rare ones), missing
         f.ref = new Float64Array(f.bins);
+        let kept = 0;
         names.forEach((c, i) => {
           f.cats.set(c, i);
           const n = Number(c);
           if (c.trim() !== '' && String(n) === c) f.numCats.set(n, i);
           f.ref[i] = st.frequencies[c] * present;
+          kept += st.frequencies[c];
         });
+        f.ref[names.length] = all.length > names.length ? Math.max(0, 1 - kept) * present : 0;
         f.ref[names.length + 1] = st.missing_rate;
         f.trueBin = f.cats.get('true') ?? names.length;
         f.falseBin = f.cats.get('false') ?? names.length;
@@ -192,7 +236,7 @@ class VersionWindow {
       this.fields.push(f);
     }
     const p = reference.prediction;
-    if (p && p.type === 'numeric' && p.histogram.edges.length > 0) {
+    if (p && p.type === 'numeric' && !invalidStats(p) && p.histogram.edges.length > 0) {
       const { ref, edges } = decileBins({ ...p, missing_rate: 0 });
       this.prediction = { offset, slot: slot++, bins: ref.length, ref, edges };
       offset += ref.length;
@@ -207,7 +251,9 @@ class VersionWindow {
     const base = this.head * this.slots;
     const ring = this.ring;
     const counts = this.counts;
-    for (const f of this.fields) {
+    const fields = this.fields;
+    for (let k = 0; k < fields.length; k++) {
+      const f = fields[k];
       counts[f.offset + ring[base + f.slot]]--;
       if (f.split) counts[f.split.offset + ring[base + f.split.slot]]--;
     }
@@ -238,7 +284,9 @@ class VersionWindow {
       const pos = (this.head + this.size) % this.capacity;
       const base = pos * this.slots;
       const rec = records[r];
-      for (const f of this.fields) {
+      const fields = this.fields;
+      for (let k = 0; k < fields.length; k++) {
+        const f = fields[k];
         const v = rec == null ? undefined : rec[f.name];
         let b: number;
         if (f.kind === NUMERIC) {
@@ -529,6 +577,7 @@ export class DriftMonitor {
       features,
       prediction: p === null ? (w.prediction ? { psi: 0, flagged: false, liveRows: 0 } : null) : { psi: p, flagged: w.predictionRows >= this.minRows && p > this.threshold, liveRows: w.predictionRows },
       history: w.history.map((h) => ({ at: h.at, psi: { ...h.psi }, ...(h.predictionPsi !== undefined ? { predictionPsi: h.predictionPsi } : {}) })),
+      ...(w.skipped.length ? { skippedFields: w.skipped.map((x) => ({ ...x })) } : {}),
     };
   }
 

@@ -118,6 +118,7 @@ export class GroveMetrics {
   readonly loaded: client.Gauge<'model' | 'version' | 'state' | 'format'>;
   readonly featurePsi: client.Gauge<'model' | 'version' | 'feature'>;
   readonly predictionPsi: client.Gauge<'model' | 'version'>;
+  readonly driftWindowRows: client.Gauge<'model' | 'version'>;
   readonly shadowQueueRows: client.Gauge;
   readonly shadowDropped: client.Gauge;
   readonly logBuffered: client.Gauge;
@@ -147,6 +148,7 @@ export class GroveMetrics {
     this.loaded = new client.Gauge({ name: 'grove_model_version_info', help: '1 per known version, labelled with its state and format', labelNames: ['model', 'version', 'state', 'format'], registers: [r] });
     this.featurePsi = new client.Gauge({ name: 'grove_feature_psi', help: 'Population stability index of an input feature: live window vs the version reference', labelNames: ['model', 'version', 'feature'], registers: [r] });
     this.predictionPsi = new client.Gauge({ name: 'grove_prediction_psi', help: 'Population stability index of the predictions: live window vs the version reference', labelNames: ['model', 'version'], registers: [r] });
+    this.driftWindowRows = new client.Gauge({ name: 'grove_drift_window_rows', help: 'Rows in the drift window of a version (PSI means little on a few rows)', labelNames: ['model', 'version'], registers: [r] });
     this.shadowQueueRows = new client.Gauge({ name: 'grove_shadow_queue_rows', help: 'Rows waiting in the shadow queue', registers: [r] });
     this.shadowDropped = new client.Gauge({ name: 'grove_shadow_dropped_jobs', help: 'Shadow jobs dropped because the queue was full (since start)', registers: [r] });
     this.logBuffered = new client.Gauge({ name: 'grove_prediction_log_buffered_records', help: 'Prediction-log records waiting to be written', registers: [r] });
@@ -203,6 +205,50 @@ export class GroveMetrics {
 
   untrackVersion(model: string, version: number): void {
     for (const role of ['live', 'canary', 'pinned', 'shadow']) this.predictions.remove({ model, version: String(version), role });
+  }
+
+  /** Request count, error count and latency quantiles (ms, from the histogram buckets) per model/version. */
+  async versionTraffic(): Promise<Map<string, { requests: number; errors: number; byRole: Map<string, number>; p50: number | null; p99: number | null }>> {
+    const out = new Map<string, { requests: number; errors: number; byRole: Map<string, number>; p50: number | null; p99: number | null }>();
+    const entry = (model: string, version: string) => {
+      const k = `${model}\0${version}`;
+      let e = out.get(k);
+      if (!e) out.set(k, (e = { requests: 0, errors: 0, byRole: new Map(), p50: null, p99: null }));
+      return e;
+    };
+    for (const v of (await this.requests.get()).values) {
+      const { model, version, role, code } = v.labels as Record<string, string>;
+      if (!version) continue;
+      const e = entry(model, version);
+      e.requests += v.value;
+      if (code !== 'OK') e.errors += v.value;
+      e.byRole.set(role, (e.byRole.get(role) ?? 0) + v.value);
+    }
+    // latency quantiles from cumulative buckets, all roles together
+    const buckets = new Map<string, Map<number, number>>();
+    for (const v of (await this.latency.get()).values) {
+      if (v.metricName !== 'grove_request_duration_seconds_bucket') continue;
+      const { model, version, le } = v.labels as Record<string, string | number>;
+      const k = `${model}\0${version}`;
+      const m = buckets.get(k) ?? new Map<number, number>();
+      const bound = le === '+Inf' ? Infinity : Number(le);
+      m.set(bound, (m.get(bound) ?? 0) + v.value);
+      buckets.set(k, m);
+    }
+    for (const [k, m] of buckets) {
+      const e = out.get(k);
+      if (!e) continue;
+      const sorted = [...m.entries()].sort((a, b) => a[0] - b[0]);
+      const total = sorted[sorted.length - 1]?.[1] ?? 0;
+      const q = (p: number): number | null => {
+        if (total === 0) return null;
+        const hit = sorted.find(([, c]) => c >= p * total);
+        return hit && Number.isFinite(hit[0]) ? hit[0] * 1000 : null;
+      };
+      e.p50 = q(0.5);
+      e.p99 = q(0.99);
+    }
+    return out;
   }
 
   async render(): Promise<string> {

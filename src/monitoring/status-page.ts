@@ -42,7 +42,7 @@ export interface StatusData {
   models: {
     name: string;
     defaultVersion: number;
-    routing: { live: number; candidate: number; mode: string; weight: number; sampleRate: number } | null;
+    routing: { live: number | null; candidate: number | null; mode: string; weight: number; sampleRate: number } | null;
     versions: {
       version: number;
       state: string;
@@ -146,7 +146,7 @@ function versionsTable(m: StatusData['models'][number]): string {
 function routingLine(m: StatusData['models'][number]): string {
   const r = m.routing;
   if (!r) return `<p>Routing: <span class="muted">none (default version ${esc(m.defaultVersion)} takes all traffic)</span></p>`;
-  const parts = [`mode <b>${esc(r.mode)}</b>`, `live v${esc(r.live)}`, `candidate v${esc(r.candidate)}`];
+  const parts = [`mode <b>${esc(r.mode)}</b>`, r.live === null ? 'no live version' : `live v${esc(r.live)}`, r.candidate === null ? 'no candidate' : `candidate v${esc(r.candidate)}`];
   if (r.mode === 'canary') parts.push(`canary weight ${esc(fmt(r.weight))}%`);
   if (r.mode === 'shadow') parts.push(`shadow sample rate ${pct(r.sampleRate)}`);
   return `<p>Routing: ${parts.join(' · ')}</p>`;
@@ -220,6 +220,9 @@ function driftSection(r: DriftReport): string {
       `<td>${f.flagged ? 'DRIFT' : ''}</td></tr>`;
   }
   s += '</tbody></table>';
+  if (r.skippedFields?.length) {
+    s += `<p class="err">Not monitored (malformed reference stats): ${r.skippedFields.map((x) => `${esc(x.field)}: ${esc(x.reason)}`).join('; ')}</p>`;
+  }
   // Charts: PSI per feature now, and over time.
   const names = plottedFeatures(r);
   const colorOf = new Map(names.map((n, i) => [n, PALETTE[i % PALETTE.length]]));

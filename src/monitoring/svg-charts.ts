@@ -52,7 +52,7 @@ interface Frame {
   bottom: number;
 }
 
-const FRAME: Frame = { width: 480, height: 240, left: 56, right: 12, top: 28, bottom: 40 };
+const FRAME: Frame = { width: 480, height: 250, left: 56, right: 16, top: 40, bottom: 40 };
 
 /** Up to n "nice" ticks covering [lo, hi]. */
 export function niceTicks(lo: number, hi: number, n = 5): number[] {
@@ -87,7 +87,11 @@ function axes(f: Frame, x: { lo: number; hi: number; ticks: number[]; label: (v:
     s += `<line x1="${f.left}" x2="${f.width - f.right}" y1="${c(py(t))}" y2="${c(py(t))}" stroke="#eee"/>`;
     s += `<text x="${f.left - 4}" y="${c(py(t) + 3)}" text-anchor="end">${escapeXml(y.label(t))}</text>`;
   }
-  for (const t of x.ticks) s += `<text x="${c(px(t))}" y="${f.height - f.bottom + 13}" text-anchor="middle">${escapeXml(x.label(t))}</text>`;
+  x.ticks.forEach((t, i) => {
+    // The outermost labels stay inside the frame.
+    const anchor = x.ticks.length > 1 && i === x.ticks.length - 1 && px(t) > f.width - f.right - 25 ? 'end' : i === 0 && px(t) < f.left + 25 && x.ticks.length > 1 ? 'start' : 'middle';
+    s += `<text x="${c(px(t))}" y="${f.height - f.bottom + 13}" text-anchor="${anchor}">${escapeXml(x.label(t))}</text>`;
+  });
   s += `<line x1="${f.left}" x2="${f.width - f.right}" y1="${f.height - f.bottom}" y2="${f.height - f.bottom}" stroke="#999"/>`;
   s += `<line x1="${f.left}" x2="${f.left}" y1="${f.top}" y2="${f.height - f.bottom}" stroke="#999"/>`;
   if (x.title) s += `<text x="${(f.left + f.width - f.right) / 2}" y="${f.height - 6}" text-anchor="middle" fill="#333">${escapeXml(x.title)}</text>`;
@@ -101,8 +105,8 @@ function legend(f: Frame, items: { label: string; color: string; dashed?: boolea
   for (const it of [...items].reverse()) {
     const w = 18 + Math.min(it.label.length, 28) * 6.2;
     x -= w;
-    s += `<rect x="${c(x)}" y="8" width="12" height="8" fill="${it.color}"${it.dashed ? ' fill-opacity="0.3"' : ''}/>`;
-    s += `<text x="${c(x + 15)}" y="16">${escapeXml(it.label.length > 28 ? it.label.slice(0, 27) + '…' : it.label)}</text>`;
+    s += `<rect x="${c(x)}" y="22" width="12" height="8" fill="${it.color}"${it.dashed ? ' fill-opacity="0.3"' : ''}/>`;
+    s += `<text x="${c(x + 15)}" y="30">${escapeXml(it.label.length > 28 ? it.label.slice(0, 27) + '…' : it.label)}</text>`;
   }
   return s + '</g>';
 }

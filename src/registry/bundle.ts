@@ -412,8 +412,8 @@ export async function loadBundle(
   let data: SelfCheckData;
   try {
     try {
-      const pipeline = bundle.pipeline === null ? null : compilePipeline(parsePipeline(bundle.pipeline, manifest.pipeline ?? 'pipeline.json'));
-      scorer = new VersionScorer(model, pipeline);
+      const fitted = bundle.pipeline === null ? null : parsePipeline(bundle.pipeline, manifest.pipeline ?? 'pipeline.json');
+      scorer = new VersionScorer(model, fitted ? compilePipeline(fitted) : null, fitted?.spec ?? null);
     } catch (err) {
       throw new LoadError('build', `${manifest.pipeline ?? 'pipeline'}: ${(err as Error).message}`, { cause: err });
     }

@@ -5,12 +5,14 @@
  */
 import type { Model, FeatureMatrix, PredictOptions } from '../model.js';
 import { recordsToMatrix, type EncodedBatch, type RawRecord } from '../formats/records.js';
-import type { CompiledPipeline } from '../pipeline/index.js';
+import type { CompiledPipeline, PipelineSpec } from '../pipeline/index.js';
 
 export class VersionScorer {
   constructor(
     readonly model: Model,
     readonly pipeline: CompiledPipeline | null,
+    /** The spec the pipeline was fitted from (which raw fields reach the model unchanged, ...). */
+    readonly pipelineSpec: PipelineSpec | null = null,
   ) {
     if (pipeline) {
       const want = model.featureNames;

@@ -27,6 +27,8 @@ export async function startHttp(host: string, port: number, routes: HttpRoutes, 
           return send(200, routes.metricsContentType, await routes.metrics());
         case '/':
         case '/status':
+          // The page has no script: forbid any, and any outside resource.
+          res.setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
           return send(200, 'text/html; charset=utf-8', await routes.statusHtml());
         case '/status.json':
           return send(200, 'application/json', JSON.stringify(routes.statusJson(), null, 2));

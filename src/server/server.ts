@@ -15,6 +15,8 @@ import { GroveMetrics } from '../monitoring/metrics.js';
 import type { ReferenceStats } from '../monitoring/reference-stats.js';
 import type { ReloadOutcome, ServedVersion } from '../registry/registry.js';
 import { startHttp } from './http.js';
+import { DriftMonitor, passthroughFields } from '../monitoring/drift.js';
+import { renderStatusPage, shadowHistograms, type StatusData } from '../monitoring/status-page.js';
 import type { Server as HttpServer } from 'node:http';
 import { loadGroveProto, loadPackageDefinition } from './proto.js';
 import { predictionHandlers } from './prediction-handlers.js';
@@ -54,6 +56,7 @@ export class GroveServer {
   predictionLog: PredictionLog | null = null;
   shadow: ShadowRunner | null = null;
   readonly metrics = new GroveMetrics();
+  readonly drift = new DriftMonitor();
   #http: HttpServer | null = null;
   metricsPort = 0;
   readonly health = new HealthImplementation({ '': 'NOT_SERVING', [OVERALL_SERVICE]: 'NOT_SERVING' });
@@ -87,12 +90,25 @@ export class GroveServer {
       m.reloadSeconds.observe(seconds);
       for (const o of outcomes) {
         m.loads.inc({ model: o.name, version: String(o.version), outcome: o.outcome });
-        if (o.outcome === 'unloaded') m.untrackVersion(o.name, o.version);
+        if (o.outcome === 'unloaded') {
+          m.untrackVersion(o.name, o.version);
+          this.drift.untrack(o.name, o.version);
+        }
       }
     });
     this.registry.on('loaded', (served: ServedVersion, seconds: number) => {
       m.loadSeconds.observe({ model: served.name, version: String(served.version) }, seconds);
-      m.trackVersion(served.name, served.version, served.manifest.reference_stats as ReferenceStats | undefined);
+      const ref = served.manifest.reference_stats as ReferenceStats | undefined;
+      m.trackVersion(served.name, served.version, ref);
+      if (ref) {
+        try {
+          const { pipeline, pipelineSpec } = served.scorer;
+          const split = pipeline && pipelineSpec ? passthroughFields(pipelineSpec, pipeline.features) : undefined;
+          this.drift.track(served.name, served.version, ref, served.model.ir, split);
+        } catch (err) {
+          this.config.logger.warn({ model: served.name, version: served.version, err: (err as Error).message }, 'drift monitoring not started for this version');
+        }
+      }
     });
     m.beforeScrape(() => {
       m.loaded.reset();
@@ -119,6 +135,15 @@ export class GroveServer {
           m.shadowAgreement.set({ model: c.model, live: String(c.liveVersion), candidate: String(c.candidateVersion) }, c.agreement);
         }
       }
+      m.featurePsi.reset();
+      m.predictionPsi.reset();
+      m.driftWindowRows.reset();
+      for (const d of this.drift.reports()) {
+        const labels = { model: d.model, version: String(d.version) };
+        m.driftWindowRows.set(labels, d.windowRows);
+        for (const f of d.features) m.featurePsi.set({ ...labels, feature: f.feature }, f.psi);
+        if (d.prediction) m.predictionPsi.set(labels, d.prediction.psi);
+      }
       if (this.predictionLog) {
         const st = this.predictionLog.stats();
         m.logBuffered.set(st.buffered);
@@ -128,7 +153,49 @@ export class GroveServer {
     });
   }
 
-  /** What the status page and /status.json show. */
+  /** The status page's data: registry, routing, traffic from the metrics, shadow and drift. */
+  async statusData(): Promise<StatusData> {
+    const traffic = await this.metrics.versionTraffic();
+    return {
+      generatedAt: new Date().toISOString(),
+      refreshSeconds: 5,
+      models: this.registry.listModels().map((m) => {
+        const r = this.router.routing(m.name);
+        const versions = m.versions.map((v) => {
+          const t = traffic.get(`${m.name}\0${v.version}`);
+          let format = '';
+          if (v.state === 'ready') {
+            try {
+              const lease = this.registry.acquire(m.name, String(v.version));
+              format = lease.served.model.formatDetail;
+              lease.release();
+            } catch {
+              // unloaded in between
+            }
+          }
+          return { version: v.version, state: v.state, error: v.error, format, requests: t?.requests ?? 0, errors: t?.errors ?? 0, latencyP50Ms: t?.p50 ?? null, latencyP99Ms: t?.p99 ?? null };
+        });
+        const split = m.versions.flatMap((v) => [...(traffic.get(`${m.name}\0${v.version}`)?.byRole ?? new Map<string, number>())].map(([role, requests]) => ({ version: v.version, role, requests })));
+        let shadow: StatusData['models'][number]['shadow'] = null;
+        if (this.shadow && r.live !== null && r.candidate !== null) {
+          const summary = this.shadow.comparison(m.name, r.live, r.candidate);
+          const w = this.shadow.windowValues(m.name, r.live, r.candidate);
+          if (summary && w) shadow = { ...summary, ...shadowHistograms(w.live, w.candidate) };
+        }
+        return {
+          name: m.name,
+          defaultVersion: r.live ?? m.defaultVersion ?? 0,
+          routing: { live: r.live, candidate: r.candidate, mode: r.mode, weight: r.weight, sampleRate: r.sample_rate },
+          versions,
+          traffic: split,
+          shadow,
+          drift: m.versions.map((v) => this.drift.report(m.name, v.version)).filter((d): d is NonNullable<typeof d> => d !== null),
+        };
+      }),
+    };
+  }
+
+  /** What /status.json shows. */
   statusJson(): unknown {
     return {
       generatedAt: new Date().toISOString(),
@@ -141,6 +208,7 @@ export class GroveServer {
           return this.shadow && r.live !== null && r.candidate !== null ? this.shadow.comparison(m.name, r.live, r.candidate) : null;
         })(),
       })),
+      drift: this.drift.reports(),
       shadowQueue: this.shadow?.stats() ?? null,
       predictionLog: this.predictionLog ? { url: this.predictionLog.url, ...this.predictionLog.stats() } : null,
     };
@@ -150,7 +218,7 @@ export class GroveServer {
     const { logger, maxRows, shadowQueueRows } = this.config;
     this.shadow = new ShadowRunner(this.registry, this.predictionLog, logger.child({ component: 'shadow' }), { capacityRows: shadowQueueRows, metrics: this.metrics });
     const limits: PredictLimits = { maxRows, asyncRows: 256 };
-    const service = new PredictService({ registry: this.registry, router: this.router, shadow: this.shadow, predictionLog: this.predictionLog, metrics: this.metrics, limits });
+    const service = new PredictService({ registry: this.registry, router: this.router, shadow: this.shadow, predictionLog: this.predictionLog, metrics: this.metrics, drift: this.drift, limits });
     const def = loadPackageDefinition();
     const proto = loadGroveProto(def);
     this.#server.addService(proto.grove.v1.PredictionService.service, predictionHandlers(service, this.state, logger, this.metrics));
@@ -201,7 +269,7 @@ export class GroveServer {
       const http = await startHttp(host, this.config.metricsPort, {
         metrics: () => this.metrics.render(),
         metricsContentType: this.metrics.registry.contentType,
-        statusHtml: () => `<!doctype html><meta charset="utf-8"><title>grove</title><pre>${escapeHtml(JSON.stringify(this.statusJson(), null, 2))}</pre>`,
+        statusHtml: async () => renderStatusPage(await this.statusData()),
         statusJson: () => this.statusJson(),
       }, logger);
       this.#http = http.server;
@@ -248,8 +316,4 @@ export class GroveServer {
     this.state.phase = 'stopped';
     logger.info('stopped');
   }
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

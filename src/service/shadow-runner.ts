@@ -47,6 +47,11 @@ export class ShadowRunner {
     return [...this.#comparisons.values()].map((c) => c.summary());
   }
 
+  /** The window's pairs of one comparison, for plots. */
+  windowValues(model: string, live: number, candidate: number): { live: Float64Array; candidate: Float64Array } | null {
+    return this.#comparisons.get(this.#key(model, live, candidate))?.windowValues() ?? null;
+  }
+
   comparison(model: string, live: number, candidate: number): ComparisonSummary | null {
     return this.#comparisons.get(this.#key(model, live, candidate))?.summary() ?? null;
   }
