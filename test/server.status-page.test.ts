@@ -85,6 +85,13 @@ describe('monitoring on the real server', () => {
     const v2 = psiGauges(metrics, '2');
     const flagged = [...v2.entries()].filter(([, psi]) => psi > 0.25).map(([f]) => f).sort();
     expect(flagged).toEqual(['BsmtQual', 'LotArea']);
+    // and the same in GetModel
+    const info = await new Promise<import('../src/generated/grove/v1/ModelInfo.js').ModelInfo__Output>((resolve, reject) =>
+      clients.models.GetModel({ name: 'house-price' }, (e, r) => (e ? reject(e) : resolve(r!))),
+    );
+    const drift = info.versions.find((v) => v.version === 2)!.drift!;
+    expect(drift.features.filter((f) => f.flagged).map((f) => f.feature).sort()).toEqual(['BsmtQual', 'LotArea']);
+    expect(drift.window_rows).toBeGreaterThan(1000);
   });
 
   it.skipIf(!playwright)('the status page in headless Chromium shows the live-vs-candidate plots with data', async () => {

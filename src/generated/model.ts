@@ -3,6 +3,8 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from './google/protobuf/Timestamp.js';
 import type { AuditRecord as _grove_v1_AuditRecord, AuditRecord__Output as _grove_v1_AuditRecord__Output } from './grove/v1/AuditRecord.js';
+import type { DriftInfo as _grove_v1_DriftInfo, DriftInfo__Output as _grove_v1_DriftInfo__Output } from './grove/v1/DriftInfo.js';
+import type { FeatureDrift as _grove_v1_FeatureDrift, FeatureDrift__Output as _grove_v1_FeatureDrift__Output } from './grove/v1/FeatureDrift.js';
 import type { GetModelRequest as _grove_v1_GetModelRequest, GetModelRequest__Output as _grove_v1_GetModelRequest__Output } from './grove/v1/GetModelRequest.js';
 import type { ListModelsRequest as _grove_v1_ListModelsRequest, ListModelsRequest__Output as _grove_v1_ListModelsRequest__Output } from './grove/v1/ListModelsRequest.js';
 import type { ListModelsResponse as _grove_v1_ListModelsResponse, ListModelsResponse__Output as _grove_v1_ListModelsResponse__Output } from './grove/v1/ListModelsResponse.js';
@@ -30,6 +32,8 @@ export interface ProtoGrpcType {
   grove: {
     v1: {
       AuditRecord: MessageTypeDefinition<_grove_v1_AuditRecord, _grove_v1_AuditRecord__Output>
+      DriftInfo: MessageTypeDefinition<_grove_v1_DriftInfo, _grove_v1_DriftInfo__Output>
+      FeatureDrift: MessageTypeDefinition<_grove_v1_FeatureDrift, _grove_v1_FeatureDrift__Output>
       GetModelRequest: MessageTypeDefinition<_grove_v1_GetModelRequest, _grove_v1_GetModelRequest__Output>
       ListModelsRequest: MessageTypeDefinition<_grove_v1_ListModelsRequest, _grove_v1_ListModelsRequest__Output>
       ListModelsResponse: MessageTypeDefinition<_grove_v1_ListModelsResponse, _grove_v1_ListModelsResponse__Output>

@@ -10,12 +10,14 @@ import type { Routing } from '../routing/state.js';
 import type { RoutingInfo } from '../generated/grove/v1/RoutingInfo.js';
 import type { SetRoutingRequest__Output } from '../generated/grove/v1/SetRoutingRequest.js';
 import type { ShadowRunner } from '../service/shadow-runner.js';
+import type { DriftMonitor } from '../monitoring/drift.js';
 import { toServiceError } from './status.js';
 
 export interface ModelHandlerDeps {
   registry: Registry;
   router: Router;
   shadow: ShadowRunner | null;
+  drift?: DriftMonitor | null;
   logger: Logger;
 }
 
@@ -104,6 +106,23 @@ export function modelInfo(deps: ModelHandlerDeps, status: ModelStatus): ModelInf
             feature_names: [...model.featureNames],
             description: manifest.description ?? '',
           });
+          const d = deps.drift?.report(status.name, v.version);
+          if (d) {
+            info.drift = {
+              window_rows: d.windowRows,
+              threshold: d.threshold,
+              features: d.features.map((f) => ({
+                feature: f.feature,
+                type: f.type,
+                psi: f.psi,
+                missing_rate_reference: f.missingRateReference,
+                missing_rate_live: f.missingRateLive,
+                flagged: f.flagged,
+              })),
+              prediction_psi: d.prediction?.psi ?? 0,
+              prediction_flagged: d.prediction?.flagged ?? false,
+            };
+          }
         } finally {
           lease.release();
         }

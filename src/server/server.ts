@@ -222,7 +222,7 @@ export class GroveServer {
     const def = loadPackageDefinition();
     const proto = loadGroveProto(def);
     this.#server.addService(proto.grove.v1.PredictionService.service, predictionHandlers(service, this.state, logger, this.metrics));
-    this.#server.addService(proto.grove.v1.ModelService.service, modelHandlers({ registry: this.registry, router: this.router, shadow: this.shadow, logger }));
+    this.#server.addService(proto.grove.v1.ModelService.service, modelHandlers({ registry: this.registry, router: this.router, shadow: this.shadow, drift: this.drift, logger }));
     this.health.addToServer(this.#server);
     new ReflectionService(def).addToServer(this.#server);
   }

@@ -1,6 +1,7 @@
 // Original file: proto/grove/v1/model.proto
 
 import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../google/protobuf/Timestamp.js';
+import type { DriftInfo as _grove_v1_DriftInfo, DriftInfo__Output as _grove_v1_DriftInfo__Output } from '../../grove/v1/DriftInfo.js';
 
 export interface VersionInfo {
   'version'?: (number);
@@ -25,6 +26,10 @@ export interface VersionInfo {
   'num_outputs'?: (number);
   'feature_names'?: (string)[];
   'description'?: (string);
+  /**
+   * Input drift of this version: live window vs its training reference statistics.
+   */
+  'drift'?: (_grove_v1_DriftInfo | null);
 }
 
 export interface VersionInfo__Output {
@@ -50,4 +55,8 @@ export interface VersionInfo__Output {
   'num_outputs': (number);
   'feature_names': (string)[];
   'description': (string);
+  /**
+   * Input drift of this version: live window vs its training reference statistics.
+   */
+  'drift': (_grove_v1_DriftInfo__Output | null);
 }
