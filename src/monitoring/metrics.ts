@@ -19,6 +19,8 @@ class PerSeriesHistogram {
   readonly type = 'histogram';
   readonly aggregator = 'sum';
   #series = new Map<string, { labels: Record<string, string>; bounds: number[]; counts: Float64Array; sum: number; count: number }>();
+  /** Callers reuse their label objects: remember each one's key instead of re-serialising it. */
+  #keys = new WeakMap<Record<string, string>, string>();
 
   constructor(
     readonly name: string,
@@ -39,7 +41,9 @@ class PerSeriesHistogram {
 
   /** Observes values[i * stride] for i < n into the series (which must be defined). */
   observeStrided(labels: Record<string, string>, values: ArrayLike<number>, n: number, stride: number): void {
-    const s = this.#series.get(JSON.stringify(labels));
+    let key = this.#keys.get(labels);
+    if (key === undefined) this.#keys.set(labels, (key = JSON.stringify(labels)));
+    const s = this.#series.get(key);
     if (!s) return;
     for (let i = 0; i < n; i++) {
       const v = values[i * stride];
@@ -126,7 +130,18 @@ export class GroveMetrics {
   readonly logWritten: client.Gauge;
   /** Run at every scrape, before the metrics are rendered: gauges read from live objects. */
   readonly #beforeScrape: (() => void)[] = [];
-  #children = new Map<string, { latency: client.Histogram.Internal<string>; scoring: client.Histogram.Internal<string>; pipeline: client.Histogram.Internal<string>; batch: client.Histogram.Internal<string> }>();
+  #children = new Map<
+    string,
+    {
+      latency: client.Histogram.Internal<string>;
+      scoring: client.Histogram.Internal<string>;
+      pipeline: client.Histogram.Internal<string>;
+      batch: client.Histogram.Internal<string>;
+      ok: client.Counter.Internal;
+      scored: client.Counter.Internal;
+      predictionLabels: Record<string, string>;
+    }
+  >();
 
   constructor() {
     const r = this.registry;
@@ -170,6 +185,9 @@ export class GroveMetrics {
         scoring: this.scoring.labels(model, version),
         pipeline: this.pipeline.labels(model, version),
         batch: this.batchRows.labels(model, version),
+        ok: this.requests.labels(model, version, role, 'OK'),
+        scored: this.rows.labels(model, version, role, 'scored'),
+        predictionLabels: { model, version, role },
       };
       this.#children.set(key, c);
     }
@@ -179,16 +197,19 @@ export class GroveMetrics {
   /** One answered (or refused) Predict batch. */
   observeRequest(o: RequestObservation): void {
     const version = String(o.version);
-    this.requests.inc({ model: o.model, version, role: o.role, code: o.code });
-    if (o.code !== 'OK') return;
+    if (o.code !== 'OK') {
+      this.requests.inc({ model: o.model, version, role: o.role, code: o.code });
+      return;
+    }
     const c = this.#child(o.model, version, o.role);
+    c.ok.inc();
     c.latency.observe(o.seconds);
     c.scoring.observe(o.scoringSeconds);
     c.pipeline.observe(o.encodeSeconds);
     c.batch.observe(o.rows);
-    if (o.rows - o.invalidRows > 0) this.rows.inc({ model: o.model, version, role: o.role, status: 'scored' }, o.rows - o.invalidRows);
+    if (o.rows - o.invalidRows > 0) c.scored.inc(o.rows - o.invalidRows);
     if (o.invalidRows > 0) this.rows.inc({ model: o.model, version, role: o.role, status: 'invalid' }, o.invalidRows);
-    if (o.values) this.predictions.observeStrided({ model: o.model, version, role: o.role }, o.values, o.rows, o.width);
+    if (o.values) this.predictions.observeStrided(c.predictionLabels, o.values, o.rows, o.width);
   }
 
   /** A request refused before a version answered it (unknown model, invalid input, limits...). */
