@@ -69,7 +69,8 @@ async function main(): Promise<void> {
     join(models, 'house-price', 'routing.json'),
     JSON.stringify({ live: 1, candidate: 2, mode: 'off', weight: 0, sample_rate: 1, previous_live: null, audit: [] }),
   );
-  const logUrl = `sqlite:${join(work, 'predictions.sqlite')}`;
+  // The prediction log is on by default, as in production; GROVE_BENCH_LOG=none measures without it.
+  const logUrl = process.env.GROVE_BENCH_LOG ?? `sqlite:${join(work, 'predictions.sqlite')}`;
   const server = await startServer(models, logUrl);
   const clients = connect(server.address);
   const load = fork(join(ROOT, 'bench', 'shadow-load.ts'), [server.address], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
