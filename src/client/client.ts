@@ -33,7 +33,7 @@ export function connect(address: string, options: grpc.ChannelOptions = {}): Gro
 
 /** A raw value as the wire type. */
 export function toValue(v: RawRecord[string]): Value {
-  if (v === null || v === undefined) return { null_value: 'NULL_VALUE' };
+  if (v === null || v === undefined) return {}; // no kind: missing
   if (typeof v === 'number') return { number: v };
   if (typeof v === 'boolean') return { flag: v };
   return { text: v };

@@ -1,7 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
-import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from './google/protobuf/Timestamp.js';
 import type { AuditRecord as _grove_v1_AuditRecord, AuditRecord__Output as _grove_v1_AuditRecord__Output } from './grove/v1/AuditRecord.js';
 import type { DriftInfo as _grove_v1_DriftInfo, DriftInfo__Output as _grove_v1_DriftInfo__Output } from './grove/v1/DriftInfo.js';
 import type { FeatureDrift as _grove_v1_FeatureDrift, FeatureDrift__Output as _grove_v1_FeatureDrift__Output } from './grove/v1/FeatureDrift.js';
@@ -10,6 +9,7 @@ import type { ListModelsRequest as _grove_v1_ListModelsRequest, ListModelsReques
 import type { ListModelsResponse as _grove_v1_ListModelsResponse, ListModelsResponse__Output as _grove_v1_ListModelsResponse__Output } from './grove/v1/ListModelsResponse.js';
 import type { ModelInfo as _grove_v1_ModelInfo, ModelInfo__Output as _grove_v1_ModelInfo__Output } from './grove/v1/ModelInfo.js';
 import type { ModelServiceClient as _grove_v1_ModelServiceClient, ModelServiceDefinition as _grove_v1_ModelServiceDefinition } from './grove/v1/ModelService.js';
+import type { Quantile as _grove_v1_Quantile, Quantile__Output as _grove_v1_Quantile__Output } from './grove/v1/Quantile.js';
 import type { ReloadRequest as _grove_v1_ReloadRequest, ReloadRequest__Output as _grove_v1_ReloadRequest__Output } from './grove/v1/ReloadRequest.js';
 import type { ReloadResponse as _grove_v1_ReloadResponse, ReloadResponse__Output as _grove_v1_ReloadResponse__Output } from './grove/v1/ReloadResponse.js';
 import type { ReloadResult as _grove_v1_ReloadResult, ReloadResult__Output as _grove_v1_ReloadResult__Output } from './grove/v1/ReloadResult.js';
@@ -24,11 +24,6 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 };
 
 export interface ProtoGrpcType {
-  google: {
-    protobuf: {
-      Timestamp: MessageTypeDefinition<_google_protobuf_Timestamp, _google_protobuf_Timestamp__Output>
-    }
-  }
   grove: {
     v1: {
       AuditRecord: MessageTypeDefinition<_grove_v1_AuditRecord, _grove_v1_AuditRecord__Output>
@@ -42,6 +37,7 @@ export interface ProtoGrpcType {
        * Registry administration: what is loaded, and reloading from disk.
        */
       ModelService: SubtypeConstructor<typeof grpc.Client, _grove_v1_ModelServiceClient> & { service: _grove_v1_ModelServiceDefinition }
+      Quantile: MessageTypeDefinition<_grove_v1_Quantile, _grove_v1_Quantile__Output>
       ReloadRequest: MessageTypeDefinition<_grove_v1_ReloadRequest, _grove_v1_ReloadRequest__Output>
       ReloadResponse: MessageTypeDefinition<_grove_v1_ReloadResponse, _grove_v1_ReloadResponse__Output>
       ReloadResult: MessageTypeDefinition<_grove_v1_ReloadResult, _grove_v1_ReloadResult__Output>

@@ -1,9 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
-import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
+import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
-import type { ListValue as _google_protobuf_ListValue, ListValue__Output as _google_protobuf_ListValue__Output } from './google/protobuf/ListValue.js';
-import type { Struct as _google_protobuf_Struct, Struct__Output as _google_protobuf_Struct__Output } from './google/protobuf/Struct.js';
-import type { Value as _google_protobuf_Value, Value__Output as _google_protobuf_Value__Output } from './google/protobuf/Value.js';
 import type { BatchStatus as _grove_v1_BatchStatus, BatchStatus__Output as _grove_v1_BatchStatus__Output } from './grove/v1/BatchStatus.js';
 import type { DenseMatrix as _grove_v1_DenseMatrix, DenseMatrix__Output as _grove_v1_DenseMatrix__Output } from './grove/v1/DenseMatrix.js';
 import type { PredictRequest as _grove_v1_PredictRequest, PredictRequest__Output as _grove_v1_PredictRequest__Output } from './grove/v1/PredictRequest.js';
@@ -19,14 +16,6 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 };
 
 export interface ProtoGrpcType {
-  google: {
-    protobuf: {
-      ListValue: MessageTypeDefinition<_google_protobuf_ListValue, _google_protobuf_ListValue__Output>
-      NullValue: EnumTypeDefinition
-      Struct: MessageTypeDefinition<_google_protobuf_Struct, _google_protobuf_Struct__Output>
-      Value: MessageTypeDefinition<_google_protobuf_Value, _google_protobuf_Value__Output>
-    }
-  }
   grove: {
     v1: {
       BatchStatus: MessageTypeDefinition<_grove_v1_BatchStatus, _grove_v1_BatchStatus__Output>

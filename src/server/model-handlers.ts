@@ -21,6 +21,10 @@ export interface ModelHandlerDeps {
   logger: Logger;
 }
 
+function quantiles(q: Record<string, number>): { level: string; value: number }[] {
+  return Object.entries(q).map(([level, value]) => ({ level, value }));
+}
+
 export function routingInfo(deps: ModelHandlerDeps, model: string, r: Routing): RoutingInfo {
   const summary = deps.shadow && r.live !== null && r.candidate !== null ? deps.shadow.comparison(model, r.live, r.candidate) : null;
   const qs = deps.shadow?.stats();
@@ -41,13 +45,13 @@ export function routingInfo(deps: ModelHandlerDeps, model: string, r: Routing): 
           window: summary.window,
           mean_abs_diff: summary.meanAbsDiff,
           mean_rel_diff: summary.meanRelDiff,
-          abs_diff_quantiles: summary.absDiffQuantiles,
-          rel_diff_quantiles: summary.relDiffQuantiles,
+          abs_diff_quantiles: quantiles(summary.absDiffQuantiles),
+          rel_diff_quantiles: quantiles(summary.relDiffQuantiles),
           agreement: summary.agreement,
           rel_tolerance: summary.tolerance.rel,
           abs_tolerance: summary.tolerance.abs,
-          live_quantiles: summary.liveQuantiles,
-          candidate_quantiles: summary.candidateQuantiles,
+          live_quantiles: quantiles(summary.liveQuantiles),
+          candidate_quantiles: quantiles(summary.candidateQuantiles),
           dropped: qs?.dropped ?? 0,
           queue_rows: qs?.depthRows ?? 0,
         }
@@ -75,10 +79,8 @@ function routingChange(req: SetRoutingRequest__Output): RoutingChange {
   }
 }
 
-function timestamp(d: Date | null): { seconds: string; nanos: number } | null {
-  if (!d) return null;
-  const ms = d.getTime();
-  return { seconds: String(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1e6 };
+function timestamp(d: Date | null): string {
+  return d ? d.toISOString() : '';
 }
 
 export function modelInfo(deps: ModelHandlerDeps, status: ModelStatus): ModelInfo {

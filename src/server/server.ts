@@ -15,6 +15,7 @@ import { GroveMetrics } from '../monitoring/metrics.js';
 import type { ReferenceStats } from '../monitoring/reference-stats.js';
 import type { ReloadOutcome, ServedVersion } from '../registry/registry.js';
 import { startHttp } from './http.js';
+import { fixMapEntryDescriptors } from './reflection-descriptors.js';
 import { DriftMonitor, passthroughFields } from '../monitoring/drift.js';
 import { renderStatusPage, shadowHistograms, type StatusData } from '../monitoring/status-page.js';
 import type { Server as HttpServer } from 'node:http';
@@ -224,7 +225,7 @@ export class GroveServer {
     this.#server.addService(proto.grove.v1.PredictionService.service, predictionHandlers(service, this.state, logger, this.metrics));
     this.#server.addService(proto.grove.v1.ModelService.service, modelHandlers({ registry: this.registry, router: this.router, shadow: this.shadow, drift: this.drift, logger }));
     this.health.addToServer(this.#server);
-    new ReflectionService(def).addToServer(this.#server);
+    new ReflectionService(fixMapEntryDescriptors(loadPackageDefinition())).addToServer(this.#server);
   }
 
   get port(): number {

@@ -1,25 +1,26 @@
 // Original file: proto/grove/v1/prediction.proto
 
-import type { NullValue as _google_protobuf_NullValue, NullValue__Output as _google_protobuf_NullValue__Output } from '../../google/protobuf/NullValue.js';
 
 /**
- * One raw input value. Unset `kind` (or null_value) means missing.
+ * One raw input value. An unset `kind` (or a field left out of the record) means missing.
+ * (No well-known types are imported, so reflection-based clients of any language build the
+ * descriptors without google/protobuf files.)
  */
 export interface Value {
   'number'?: (number | string);
   'text'?: (string);
   'flag'?: (boolean);
-  'null_value'?: (_google_protobuf_NullValue);
-  'kind'?: "number"|"text"|"flag"|"null_value";
+  'kind'?: "number"|"text"|"flag";
 }
 
 /**
- * One raw input value. Unset `kind` (or null_value) means missing.
+ * One raw input value. An unset `kind` (or a field left out of the record) means missing.
+ * (No well-known types are imported, so reflection-based clients of any language build the
+ * descriptors without google/protobuf files.)
  */
 export interface Value__Output {
   'number'?: (number);
   'text'?: (string);
   'flag'?: (boolean);
-  'null_value'?: (_google_protobuf_NullValue__Output);
-  'kind'?: "number"|"text"|"flag"|"null_value";
+  'kind'?: "number"|"text"|"flag";
 }

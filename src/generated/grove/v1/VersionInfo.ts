@@ -1,6 +1,5 @@
 // Original file: proto/grove/v1/model.proto
 
-import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../google/protobuf/Timestamp.js';
 import type { DriftInfo as _grove_v1_DriftInfo, DriftInfo__Output as _grove_v1_DriftInfo__Output } from '../../grove/v1/DriftInfo.js';
 
 export interface VersionInfo {
@@ -14,7 +13,10 @@ export interface VersionInfo {
    * Why the version failed to load (empty otherwise).
    */
   'error'?: (string);
-  'loaded_at'?: (_google_protobuf_Timestamp | null);
+  /**
+   * RFC 3339 time the serving instance finished loading (empty when not loaded).
+   */
+  'loaded_at'?: (string);
   'fingerprint'?: (string);
   'in_flight'?: (number);
   /**
@@ -43,7 +45,10 @@ export interface VersionInfo__Output {
    * Why the version failed to load (empty otherwise).
    */
   'error': (string);
-  'loaded_at': (_google_protobuf_Timestamp__Output | null);
+  /**
+   * RFC 3339 time the serving instance finished loading (empty when not loaded).
+   */
+  'loaded_at': (string);
   'fingerprint': (string);
   'in_flight': (number);
   /**
