@@ -15,7 +15,7 @@ export const SERVE_USAGE = `grove serve [--host H] [--port P] [--models DIR] [--
   GROVE_MAX_ROWS (100000), GROVE_POLL_INTERVAL (0 = off), GROVE_DRAIN_TIMEOUT (30), GROVE_LOG_LEVEL (info),
   GROVE_PREDICTION_LOG (sqlite:./var/predictions.sqlite; or postgres://user:pass@host:port/db, or none),
   GROVE_LOG_INPUTS (true), GROVE_LOG_RETENTION_DAYS (0 = keep), GROVE_SHADOW_QUEUE_ROWS (10000),
-  GROVE_METRICS_PORT (9464; 0 = any free port; -1 = no HTTP port).
+  GROVE_METRICS_PORT (9464; 0 = any free port; off = no HTTP port).
   Flags win over the environment.
 `;
 
