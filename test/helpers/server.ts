@@ -56,7 +56,13 @@ export async function startServer(modelRoot: string, extraArgs: string[] = [], e
       void exited.then((code) => reject(new Error(`server exited with ${code} before the log line; stderr: ${stderr}`)));
     });
   };
-  const serving = await waitForLog((l) => l.msg === 'grove serving');
+  let serving: Record<string, unknown>;
+  try {
+    serving = await waitForLog((l) => l.msg === 'grove serving');
+  } catch (err) {
+    proc.kill('SIGKILL'); // never leave a half-started server behind
+    throw err;
+  }
   const port = serving.port as number;
   return {
     port,
