@@ -14,6 +14,7 @@ import { compileWithPrefix } from './compile.js';
 import { formatSpecIssues } from './issues.js';
 import { FittedPipelineSchema, PipelineError, type FittedPipeline } from './types.js';
 import { formatFloat64 } from '../util/numbers.js';
+import { jsonErrorMessage } from '../util/json-errors.js';
 
 function scalar(v: unknown, path: string): string {
   if (v === null) return 'null';
@@ -58,16 +59,6 @@ export function serializePipeline(p: FittedPipeline): string {
 }
 
 /** "Unexpected token } in JSON at position 41" -> adds "(line 3, column 5)". */
-function jsonErrorMessage(text: string, err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  const m = /position (\d+)/.exec(message);
-  if (!m) return message;
-  const pos = Number(m[1]);
-  const before = text.slice(0, pos);
-  const line = before.split('\n').length;
-  const column = pos - before.lastIndexOf('\n');
-  return `${message} (line ${line}, column ${column})`;
-}
 
 /** Parses and validates pipeline.json; throws PipelineError naming `file` and the path. */
 export function parsePipeline(text: string, file: string): FittedPipeline {

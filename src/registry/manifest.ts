@@ -17,6 +17,7 @@
  */
 import { z } from 'zod';
 import { formatIssues } from './schema-errors.js';
+import { jsonErrorMessage } from '../util/json-errors.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const MANIFEST_SCHEMA_VERSION = 1;
@@ -76,16 +77,6 @@ export class BundleError extends Error {
 }
 
 /** "Unexpected token } in JSON at position 41" -> adds "(line 3, column 5)". */
-function jsonErrorMessage(text: string, err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  const m = /position (\d+)/.exec(message);
-  if (!m) return message;
-  const pos = Number(m[1]);
-  const before = text.slice(0, pos);
-  const line = before.split('\n').length;
-  const column = pos - before.lastIndexOf('\n');
-  return `${message} (line ${line}, column ${column})`;
-}
 
 /** Parses JSON text naming the file in the error. */
 export function parseJsonFile(text: string, file: string): unknown {
