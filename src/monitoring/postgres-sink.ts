@@ -13,7 +13,8 @@
  */
 import { createRequire } from 'node:module';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations/index.js';
-import type { ErrorKind, LogQuery, PredictionSink, ReadCursor, ReadRow, Role, SinkOptions, StoredRow } from './prediction-log.js';
+import type { ErrorKind, LogQuery, PredictionSink, ReadCursor, ReadRow, SinkOptions, StoredRow } from './prediction-log.js';
+import { readRowFromSql, type SqlRow } from './sql-row.js';
 
 // The parts of pg's API used here (the package ships no types and @types/pg is not installed).
 interface QueryResult<R> {
@@ -50,21 +51,6 @@ ON CONFLICT DO NOTHING`;
 
 const SELECT = `SELECT id::float8 AS id, request_id, row_index, model, version, role, (extract(epoch FROM ts) * 1000)::float8 AS ts,
   input::text AS input, input_hash, outputs::text AS outputs, latency_us, error FROM grove_predictions`;
-
-interface SqlRow {
-  id: number;
-  request_id: string;
-  row_index: number;
-  model: string;
-  version: number;
-  role: string;
-  ts: number;
-  input: string | null;
-  input_hash: string | null;
-  outputs: string;
-  latency_us: number | null;
-  error: string | null;
-}
 
 const str = (s: string | null): string => (s === null ? 'null' : JSON.stringify(s));
 
@@ -158,20 +144,7 @@ export class PostgresSink implements PredictionSink {
       if ((err as { code?: unknown }).code === '42P01') return []; // no table: nothing was ever logged
       throw err;
     }
-    return rows.map((r) => ({
-      id: r.id,
-      requestId: r.request_id,
-      row: r.row_index,
-      model: r.model,
-      version: r.version,
-      role: r.role as Role,
-      ts: r.ts,
-      inputJson: r.input,
-      inputHash: r.input_hash,
-      outputsJson: r.outputs,
-      latencyUs: r.latency_us,
-      error: r.error,
-    }));
+    return rows.map(readRowFromSql);
   }
 
   /**

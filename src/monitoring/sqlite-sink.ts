@@ -15,7 +15,8 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations/index.js';
-import type { ErrorKind, LogQuery, PredictionSink, ReadCursor, ReadRow, Role, SinkOptions, StoredRow } from './prediction-log.js';
+import type { ErrorKind, LogQuery, PredictionSink, ReadCursor, ReadRow, SinkOptions, StoredRow } from './prediction-log.js';
+import { readRowFromSql, type SqlRow } from './sql-row.js';
 
 // The parts of better-sqlite3's API used here (the package ships no types and @types is not installed).
 interface RunResult {
@@ -47,21 +48,6 @@ function sqlite(): DatabaseCtor {
 }
 
 const COLUMNS = 'id, request_id, row_index, model, version, role, ts, input, input_hash, outputs, latency_us, error';
-
-interface SqlRow {
-  id: number;
-  request_id: string;
-  row_index: number;
-  model: string;
-  version: number;
-  role: string;
-  ts: number;
-  input: string | null;
-  input_hash: string | null;
-  outputs: string;
-  latency_us: number | null;
-  error: string | null;
-}
 
 export class SqliteSink implements PredictionSink {
   readonly kind = 'sqlite';
@@ -158,20 +144,7 @@ export class SqliteSink implements PredictionSink {
       if (/no such table/.test((err as Error).message)) return []; // nothing was ever logged
       throw err;
     }
-    return rows.map((r) => ({
-      id: r.id,
-      requestId: r.request_id,
-      row: r.row_index,
-      model: r.model,
-      version: r.version,
-      role: r.role as Role,
-      ts: r.ts,
-      inputJson: r.input,
-      inputHash: r.input_hash,
-      outputsJson: r.outputs,
-      latencyUs: r.latency_us,
-      error: r.error,
-    }));
+    return rows.map(readRowFromSql);
   }
 
   classify(err: unknown): ErrorKind {
