@@ -23,6 +23,16 @@ function parseOutput(text: string): { header: string[]; values: number[] } {
 const xgb = (c: string, f = 'model.json'): string => join(FIXTURES, 'xgboost', c, f);
 const lgb = (c: string, f = 'model.txt'): string => join(FIXTURES, 'lightgbm', c, f);
 
+describe('grove --help', () => {
+  it('shows the usage of every command', () => {
+    const r = grove(['--help']);
+    expect(r.code).toBe(0);
+    for (const cmd of ['serve', 'predict', 'models', 'score', 'route', 'shadow-report', 'diff', 'validate', 'train']) {
+      expect(r.stdout, cmd).toMatch(new RegExp(`^grove ${cmd} `, 'm'));
+    }
+  });
+});
+
 describe('grove score', () => {
   it('reproduces XGBoost string-categorical predictions from a CSV file (names looked up in the model)', () => {
     const r = grove(['score', '--model', xgb('categorical-strings-partition-xgb3'), '--input', xgb('categorical-strings-partition-xgb3', 'input.csv')]);

@@ -23,10 +23,7 @@ commands:
   validate lint a model bundle and run its self-check
   train    train a house-price model version into a registry bundle
 
-${SERVE_USAGE}
-${PREDICT_USAGE}
-${MODELS_USAGE}
-${SCORE_USAGE}`;
+${[SERVE_USAGE, PREDICT_USAGE, MODELS_USAGE, SCORE_USAGE, ROUTE_USAGE, SHADOW_REPORT_USAGE, DIFF_USAGE, VALIDATE_USAGE, TRAIN_USAGE].join('\n')}`;
 
 export interface CliIO {
   stdin: NodeJS.ReadableStream;
