@@ -12,30 +12,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashInput, openPredictionLog, readPredictions, streamPredictions, type PredictionRecord } from '../src/monitoring/prediction-log.js';
 import { MIGRATIONS } from '../src/monitoring/migrations/index.js';
-import { anyPostgresUnavailable, postgresUnavailable, sleep, startPostgres, traffic, until, type PgServer } from './helpers/postgres.js';
+import { anyPostgresUnavailable, postgresUnavailable, record, sleep, startPostgres, traffic, until, type PgServer } from './helpers/postgres.js';
 
 const why = anyPostgresUnavailable();
 if (why) console.warn(`prediction-log PostgreSQL tests skipped: ${why}`);
 /** Killing and restarting needs a server of our own (GROVE_TEST_POSTGRES_URL alone is not enough). */
 const whyNoKill = postgresUnavailable();
 if (!why && whyNoKill) console.warn(`prediction-log PostgreSQL kill/restart tests skipped: ${whyNoKill}`);
-
-function record(over: Partial<PredictionRecord> = {}): PredictionRecord {
-  return {
-    requestId: 'r1',
-    row: 0,
-    model: 'm',
-    version: 1,
-    role: 'live',
-    timestamp: 1_700_000_000_123,
-    input: { a: 1.5, b: 'x' },
-    inputHash: null,
-    outputs: [0.25],
-    latencyUs: 321.5,
-    error: null,
-    ...over,
-  };
-}
 
 describe.skipIf(why !== null)('PostgreSQL sink', () => {
   /** GROVE_TEST_POSTGRES_URL's server if set, else our own. */

@@ -21,7 +21,7 @@ import {
   type PredictionRecord,
 } from '../src/monitoring/prediction-log.js';
 import { MIGRATIONS } from '../src/monitoring/migrations/index.js';
-import { sleep, traffic, until } from './helpers/postgres.js';
+import { record, sleep, traffic, until } from './helpers/postgres.js';
 
 interface Db {
   prepare(sql: string): { all(...p: unknown[]): unknown[]; get(...p: unknown[]): unknown; run(...p: unknown[]): unknown };
@@ -36,23 +36,6 @@ const root = mkdtempSync(join(tmpdir(), 'grove-plog-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const newPath = (): string => join(root, `d${n++}`, 'sub', 'predictions.db');
-
-function record(over: Partial<PredictionRecord> = {}): PredictionRecord {
-  return {
-    requestId: 'r1',
-    row: 0,
-    model: 'm',
-    version: 1,
-    role: 'live',
-    timestamp: 1_700_000_000_123,
-    input: { a: 1.5, b: 'x' },
-    inputHash: null,
-    outputs: [0.25],
-    latencyUs: 321.5,
-    error: null,
-    ...over,
-  };
-}
 
 /** Count of stored rows and of distinct (request_id, row, role, model, version) in a SQLite log. */
 function counts(path: string): { total: number; distinct: number; dupes: number } {

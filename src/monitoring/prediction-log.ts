@@ -926,7 +926,7 @@ class BufferedPredictionLog implements PredictionLog {
   constructor(
     url: string,
     private readonly maxBuffered: number,
-    private readonly batchSize: number,
+    batchSize: number,
     private readonly flushTimeoutMs: number,
     private readonly closeTimeoutMs: number,
     logger: Logger | undefined,

@@ -96,10 +96,6 @@ function fitError(where: string, message: string): PipelineFitError {
   return new PipelineFitError(`${where}: ${message}`);
 }
 
-function replaceAt(cols: readonly Col[], i: number, replacement: readonly Col[]): Col[] {
-  return [...cols.slice(0, i), ...replacement, ...cols.slice(i + 1)];
-}
-
 /** Names observed in training (count > 0), in dictionary order. */
 function observed(col: Col, b: Batch): { names: string[]; counts: Float64Array } {
   const dict = col.dict ?? [];

@@ -284,6 +284,24 @@ export function traffic(opts: { seed?: number; model?: string; prefix?: string; 
   };
 }
 
+/** One prediction-log record with plain defaults; `over` replaces any field. */
+export function record(over: Partial<PredictionRecord> = {}): PredictionRecord {
+  return {
+    requestId: 'r1',
+    row: 0,
+    model: 'm',
+    version: 1,
+    role: 'live',
+    timestamp: 1_700_000_000_123,
+    input: { a: 1.5, b: 'x' },
+    inputHash: null,
+    outputs: [0.25],
+    latencyUs: 321.5,
+    error: null,
+    ...over,
+  };
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until pred() is true (or throws after timeoutMs). */
